@@ -1,0 +1,300 @@
+/**
+ * The rules engine: explainable checks on one transaction against the user's past transactions.
+ */
+
+import { ReasonCode, type HistoryEntry, type ParsedTransaction } from '../contract/types';
+import { findCity, haversineKm, normalizeCityName, type KnownCity } from './cities';
+import { assertValidRulesConfig, DEFAULT_RULES_CONFIG, type RulesConfig } from './config';
+
+/** One rule that fired: its code, a sentence for people and the numbers behind it. */
+export interface RuleHit {
+  readonly code: ReasonCode;
+  /** One sentence, e.g. "Amount ₹15,000.00 exceeds the ₹10,000.00 threshold". */
+  readonly detail: string;
+  /** The values the rule compared, for explanations and logs. Plain data only. */
+  readonly data: Record<string, unknown>;
+}
+
+const MS_PER_HOUR = 3_600_000;
+
+/**
+ * Runs every rule on `txn` and returns the hits, in the order of {@link ReasonCode}
+ * (HIGH_AMOUNT, VELOCITY_MULTI_CITY, UNUSUAL_HOUR, IMPOSSIBLE_TRAVEL, AMOUNT_SPIKE).
+ *
+ * `history` holds the user's past transactions in any order. The history-based rules judge
+ * `txn` as of its own timestamp: entries later in time than `txn` (events that arrived out of
+ * order) are ignored, so the outcome does not depend on arrival order beyond what had arrived.
+ * Entries with `txn`'s own `transaction_id`, and repeats of an id already seen, are skipped so
+ * nothing is counted twice.
+ *
+ * One pass over `history`; only the few entries inside the velocity window are sorted, and the
+ * median for AMOUNT_SPIKE is found by selection, not by sorting.
+ *
+ * @throws {ConfigError} if `config` is invalid.
+ */
+export function evaluateRules(
+  txn: ParsedTransaction,
+  history: readonly HistoryEntry[],
+  config: RulesConfig = DEFAULT_RULES_CONFIG,
+): RuleHit[] {
+  assertValidRulesConfig(config);
+  const hits: RuleHit[] = [];
+  const t = txn.epochMs;
+  const windowStart = t - config.velocityWindowMs;
+  const here = findCity(config.cityCoordinates, txn.location);
+
+  const seen = new Set<string>();
+  seen.add(txn.transaction_id);
+  const amounts = new Float64Array(history.length);
+  let pastCount = 0;
+  const inWindow: HistoryEntry[] = [];
+  // Nearest earlier entry in a different known city (ties in time: the farther city).
+  let previous: HistoryEntry | undefined;
+  let previousCity: KnownCity | undefined;
+  let previousKm = 0;
+
+  for (let i = 0; i < history.length; i++) {
+    const entry = history[i];
+    if (seen.has(entry.transaction_id)) continue;
+    seen.add(entry.transaction_id);
+    // `!(a <= b)` also drops a NaN time: such an entry cannot be placed before txn.
+    if (!(entry.epochMs <= t)) continue;
+    amounts[pastCount++] = entry.amount;
+    if (entry.epochMs > windowStart) inWindow.push(entry);
+    // Resolving a city costs a map lookup, so only for entries that could beat the current best.
+    if (here !== undefined && (previous === undefined || entry.epochMs >= previous.epochMs)) {
+      const city = findCity(config.cityCoordinates, entry.location);
+      if (city !== undefined && city !== here) {
+        const km = haversineKm(city.point, here.point);
+        // Two names for one place (distance 0) are not travel.
+        if (km > 0 && (previous === undefined || entry.epochMs > previous.epochMs || km > previousKm)) {
+          previous = entry;
+          previousCity = city;
+          previousKm = km;
+        }
+      }
+    }
+  }
+
+  if (txn.amount > config.highAmount) {
+    hits.push({
+      code: ReasonCode.HIGH_AMOUNT,
+      detail: `Amount ${formatMoney(txn.amount, config.currency)} exceeds the ${formatMoney(config.highAmount, config.currency)} threshold`,
+      data: { amount: txn.amount, threshold: config.highAmount, currency: config.currency },
+    });
+  }
+
+  const velocity = velocityHit(txn, inWindow, config);
+  if (velocity !== undefined) hits.push(velocity);
+
+  if (hourInWindow(txn.localHour, config.unusualHourStart, config.unusualHourEnd)) {
+    const local = `${pad2(txn.localHour)}:${pad2(txn.localMinute)}`;
+    const window = `${pad2(config.unusualHourStart)}:00–${pad2(config.unusualHourEnd)}:00`;
+    hits.push({
+      code: ReasonCode.UNUSUAL_HOUR,
+      detail: `Local time ${local} (${formatOffset(txn.offsetMinutes)}) is within the unusual hours ${window}`,
+      data: {
+        localHour: txn.localHour,
+        localMinute: txn.localMinute,
+        offsetMinutes: txn.offsetMinutes,
+        startHour: config.unusualHourStart,
+        endHour: config.unusualHourEnd,
+      },
+    });
+  }
+
+  if (here !== undefined && previous !== undefined && previousCity !== undefined) {
+    const elapsedMs = t - previous.epochMs;
+    const speedKmh = elapsedMs > 0 ? previousKm / (elapsedMs / MS_PER_HOUR) : Infinity;
+    if (speedKmh > config.impossibleTravelKmh) {
+      const km = `${groupDigits(Math.round(previousKm).toString(), false)} km`;
+      const how =
+        elapsedMs > 0
+          ? `in ${formatDuration(elapsedMs)} implies ${groupDigits(Math.round(speedKmh).toString(), false)} km/h`
+          : 'at the same instant implies an infinite speed';
+      hits.push({
+        code: ReasonCode.IMPOSSIBLE_TRAVEL,
+        detail: `${previousCity.name} → ${here.name}: ${km} ${how} (limit ${config.impossibleTravelKmh} km/h)`,
+        data: {
+          fromCity: previousCity.name,
+          toCity: here.name,
+          distanceKm: previousKm,
+          elapsedMs,
+          // Infinity when both happened at the same instant (JSON.stringify turns it into null).
+          speedKmh,
+          limitKmh: config.impossibleTravelKmh,
+          previousTransactionId: previous.transaction_id,
+        },
+      });
+    }
+  }
+
+  if (pastCount >= config.amountSpikeMinHistory) {
+    const median = medianOf(amounts, pastCount);
+    if (txn.amount > config.amountSpikeFactor * median) {
+      const ratio = median > 0 ? txn.amount / median : Infinity;
+      const amount = formatMoney(txn.amount, config.currency);
+      const med = formatMoney(median, config.currency);
+      hits.push({
+        code: ReasonCode.AMOUNT_SPIKE,
+        detail:
+          median > 0
+            ? `Amount ${amount} is ${ratio.toFixed(1)}x this user's median of ${med}`
+            : `Amount ${amount} is far above this user's median of ${med}`,
+        data: { amount: txn.amount, median, ratio, factor: config.amountSpikeFactor, historyCount: pastCount },
+      });
+    }
+  }
+
+  return hits;
+}
+
+function velocityHit(
+  txn: ParsedTransaction,
+  inWindow: HistoryEntry[],
+  config: RulesConfig,
+): RuleHit | undefined {
+  const count = inWindow.length + 1;
+  if (count <= config.velocityMinCount) return undefined;
+  // The window holds a handful of entries; sorting them is cheap. Array sort is stable, and the
+  // current transaction goes last, after any entry with the very same instant.
+  inWindow.sort((a, b) => a.epochMs - b.epochMs);
+  const cities: string[] = [];
+  const keys = new Set<string>();
+  const addCity = (location: string): void => {
+    const key = normalizeCityName(location);
+    if (keys.has(key)) return;
+    keys.add(key);
+    cities.push(location.trim());
+  };
+  for (const entry of inWindow) addCity(entry.location);
+  addCity(txn.location);
+  if (cities.length < config.velocityMinCities) return undefined;
+  return {
+    code: ReasonCode.VELOCITY_MULTI_CITY,
+    detail: `${count} transactions in ${formatSeconds(config.velocityWindowMs)} from ${cities.length} cities: ${cities.join(' → ')}`,
+    data: {
+      count,
+      windowMs: config.velocityWindowMs,
+      cities,
+      transactionIds: [...inWindow.map((e) => e.transaction_id), txn.transaction_id],
+    },
+  };
+}
+
+/** Whether `start <= hour < end`, wrapping midnight when `start > end`. */
+function hourInWindow(hour: number, start: number, end: number): boolean {
+  return start <= end ? hour >= start && hour < end : hour >= start || hour < end;
+}
+
+/**
+ * Median of the first `n` values (mean of the two middle ones for even `n`), by quickselect:
+ * O(n) on average, reordering `values` in place.
+ */
+function medianOf(values: Float64Array, n: number): number {
+  const hi = n >> 1;
+  select(values, n, hi);
+  if (n % 2 === 1) return values[hi];
+  // After selection everything left of `hi` is <= values[hi]; its maximum is the lower middle.
+  let lower = values[0];
+  for (let i = 1; i < hi; i++) if (values[i] > lower) lower = values[i];
+  return (lower + values[hi]) / 2;
+}
+
+/** Reorders `a[0..n)` so that `a[k]` is the k-th smallest, smaller to its left, larger to its right. */
+function select(a: Float64Array, n: number, k: number): void {
+  let left = 0;
+  let right = n - 1;
+  while (right > left) {
+    // Median-of-three pivot keeps sorted and reverse-sorted histories linear.
+    const mid = (left + right) >> 1;
+    if (a[mid] < a[left]) swap(a, mid, left);
+    if (a[right] < a[left]) swap(a, right, left);
+    if (a[right] < a[mid]) swap(a, right, mid);
+    const pivot = a[mid];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const x = a[i];
+  a[i] = a[j];
+  a[j] = x;
+}
+
+const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = Object.freeze({
+  INR: '₹',
+  USD: '$',
+  EUR: '€',
+  GBP: '£',
+});
+
+/**
+ * Formats an amount with two decimals, e.g. `₹15,000.00`. INR uses Indian digit grouping
+ * (`₹1,00,000.00`), others groups of three; currencies without a known symbol get their code
+ * (`CHF 1,234.50`). Written out rather than `Intl` so details read the same in every runtime,
+ * including ICU-less edge builds.
+ */
+export function formatMoney(amount: number, currency = 'INR'): string {
+  const symbol = CURRENCY_SYMBOLS[currency];
+  const prefix = symbol ?? `${currency} `;
+  const abs = Math.abs(amount);
+  // toFixed switches to exponent notation from 1e21 on; such amounts are shown as they are.
+  if (!Number.isFinite(amount) || abs >= 1e21) return `${prefix}${amount}`;
+  const fixed = abs.toFixed(2);
+  const dot = fixed.indexOf('.');
+  const body = `${prefix}${groupDigits(fixed.slice(0, dot), currency === 'INR')}${fixed.slice(dot)}`;
+  return amount < 0 && fixed !== '0.00' ? `-${body}` : body;
+}
+
+/** Inserts commas into a string of digits: `1234567` → `1,234,567`, or Indian `12,34,567`. */
+function groupDigits(digits: string, indian: boolean): string {
+  if (digits.length <= 3) return digits;
+  let rest = digits.slice(0, -3);
+  let out = digits.slice(-3);
+  const size = indian ? 2 : 3;
+  while (rest.length > size) {
+    out = `${rest.slice(-size)},${out}`;
+    rest = rest.slice(0, -size);
+  }
+  return `${rest},${out}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** `UTC` for a zero offset, else `UTC+05:30` / `UTC-04:00`. */
+function formatOffset(offsetMinutes: number): string {
+  if (offsetMinutes === 0) return 'UTC';
+  const abs = Math.abs(offsetMinutes);
+  return `UTC${offsetMinutes < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+/** `60 s`, `1.5 s`: a window length in seconds, up to millisecond precision. */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** A positive duration for people: `45 s`, `10 min`, `2 h 5 min`. */
+function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms < 1000 ? 3 : 0))} s`;
+  const totalMinutes = Math.round(ms / 60_000);
+  if (totalMinutes < 60) return `${totalMinutes} min`;
+  const hours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
+}
