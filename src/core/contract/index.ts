@@ -1,0 +1,7 @@
+/**
+ * The wire contract: types, runtime validation and JSON Schemas.
+ * @module
+ */
+export * from './types';
+export * from './validate';
+export * from './json-schema';
