@@ -3,12 +3,20 @@ import { UsageError } from './args';
 import { ModelFileError } from '../core/forest';
 import { evalUsage, runEval } from './commands/eval';
 import { forestScoreUsage, runForestScore } from './commands/forest-score';
+import { runScore, scoreUsage } from './commands/score';
+import { runTrain, trainUsage } from './commands/train';
+import { evalDetectorUsage, runEvalDetector } from './commands/eval-detector';
+import { runSimulate, simulateUsage } from './commands/simulate';
 
 type Command = { run: (argv: string[], out: NodeJS.WritableStream) => Promise<number>; usage: string; summary: string };
 
 /** Every `txn-anomaly` subcommand. */
 export const commands: Record<string, Command> = {
   eval: { run: runEval, usage: evalUsage, summary: 'train and score a labelled CSV, print AUC and timings' },
+  simulate: { run: (argv, out) => runSimulate(argv, out), usage: simulateUsage, summary: 'write simulated transactions as JSONL (seeded, optionally labelled)' },
+  train: { run: runTrain, usage: trainUsage, summary: 'train a transaction model on simulated traffic or a JSONL file' },
+  score: { run: runScore, usage: scoreUsage, summary: 'score JSONL transactions with history, rules and policy; JSONL results out' },
+  'eval-detector': { run: runEvalDetector, usage: evalDetectorUsage, summary: 'recall per anomaly type, false positives, precision, PR-AUC on labelled traffic' },
   'forest-score': { run: runForestScore, usage: forestScoreUsage, summary: 'print score_samples of every CSV row under a model file' },
 };
 
