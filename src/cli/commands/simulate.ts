@@ -54,17 +54,31 @@ export async function runSimulate(argv: string[], out: NodeJS.WritableStream, er
     return 2;
   }
 
-  let chunk = '';
-  let lines = 0;
-  for (const tx of simulateStream(options)) {
-    chunk += `${JSON.stringify(tx)}\n`;
-    if (++lines === LINES_PER_CHUNK) {
-      await write(out, chunk);
-      chunk = '';
-      lines = 0;
+  // A reader that goes away (`| head`) ends the output quietly; other stream errors propagate.
+  let failure: NodeJS.ErrnoException | null = null;
+  const onError = (e: NodeJS.ErrnoException): void => {
+    failure ??= e;
+  };
+  out.on('error', onError);
+  try {
+    let chunk = '';
+    let lines = 0;
+    for (const tx of simulateStream(options)) {
+      chunk += `${JSON.stringify(tx)}\n`;
+      if (++lines === LINES_PER_CHUNK) {
+        await write(out, chunk);
+        chunk = '';
+        lines = 0;
+        if (failure) break;
+      }
     }
+    if (chunk !== '' && !failure) await write(out, chunk);
+  } catch (e) {
+    failure ??= e as NodeJS.ErrnoException;
+  } finally {
+    out.off('error', onError);
   }
-  if (chunk !== '') await write(out, chunk);
+  if (failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE') throw failure;
   return 0;
 }
 
