@@ -1,5 +1,6 @@
 import type { HistoryEntry, ParsedTransaction } from '../contract/types';
 import type { FeatureSchema } from '../forest/model-file';
+import { medianOf } from '../stats/median';
 
 /** The feature sets a model can be trained on. */
 export const FeatureSet = {
@@ -72,7 +73,8 @@ function writeSeed(enc: SeedEncoding, txn: ParsedTransaction, out: Float64Array 
   out[o + 4] = enc.merchant_codes[txn.merchant_type] ?? -1;
 }
 
-const amounts: number[] = [];
+// Scratch for the median; grows to the longest history seen.
+let amounts = new Float64Array(256);
 
 function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, history: readonly HistoryEntry[], out: Float64Array | Float32Array, o: number): void {
   const t = txn.epochMs;
@@ -83,14 +85,14 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, histor
   let last10 = 0;
   let prev = -Infinity;
   let nearHour = 0;
-  amounts.length = 0;
+  if (amounts.length < history.length) amounts = new Float64Array(history.length * 2);
   for (let i = 0; i < history.length; i++) {
     const e = history[i];
     // Only the past counts: entries later in time (out-of-order arrivals) and the transaction
     // itself (a replay) are not history of this transaction.
     if (e.epochMs > t || e.transaction_id === txn.transaction_id) continue;
     past++;
-    amounts.push(e.amount);
+    amounts[past - 1] = e.amount;
     if (e.location === txn.location) seenCity = true;
     if (e.merchant_type === txn.merchant_type) seenMerchant = true;
     const age = t - e.epochMs;
@@ -100,7 +102,7 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, histor
     const d = Math.abs(e.localHour - txn.localHour);
     if (Math.min(d, 24 - d) <= enc.hourNeighbourhood) nearHour++;
   }
-  const median = past > 0 ? medianOf(amounts) : txn.amount;
+  const median = past > 0 ? medianOf(amounts, past) : txn.amount;
   out[o] = Math.log1p(txn.amount);
   out[o + 1] = past > 0 ? Math.log((txn.amount + 1) / (median + 1)) : 0;
   out[o + 2] = past > 0 && !seenCity ? 1 : 0;
@@ -111,12 +113,6 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, histor
   out[o + 7] = txn.localHour + txn.localMinute / 60;
   out[o + 8] = past > 0 ? nearHour / past : 1;
   out[o + 9] = Math.log1p(past);
-}
-
-function medianOf(xs: number[]): number {
-  xs.sort((a, b) => a - b);
-  const m = xs.length >> 1;
-  return xs.length % 2 === 1 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
 }
 
 /** The feature schema of a set, before training fills in encodings and scaler. */

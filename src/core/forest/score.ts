@@ -146,7 +146,7 @@ function compileNodes(nodes: ForestNodes, nFeatures: number, depth: number, norm
 }
 
 /** Rows per block: a block's rows stay in cache while every tree walks them. */
-const BLOCK_ROWS = 512;
+const BLOCK_ROWS = 256;
 
 /**
  * Sums the path lengths of every row over all trees into `out` (length = rows).
@@ -178,30 +178,31 @@ export function pathLengthSums(forest: CompiledForest, rows: Float32Array, out: 
         const o5 = o4 + nf;
         const o6 = o5 + nf;
         const o7 = o6 + nf;
-        let i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
+        // Indices are absolute (start at the tree's base b): child = 2i + 1 - b (+1 to go right).
+        let i0 = b, i1 = b, i2 = b, i3 = b, i4 = b, i5 = b, i6 = b, i7 = b;
         for (let l = 0; l < D; l++) {
-          i0 = 2 * i0 + 1 + (((rows[o0 + feat[b + i0]] > thr[b + i0]) as unknown as number) | 0);
-          i1 = 2 * i1 + 1 + (((rows[o1 + feat[b + i1]] > thr[b + i1]) as unknown as number) | 0);
-          i2 = 2 * i2 + 1 + (((rows[o2 + feat[b + i2]] > thr[b + i2]) as unknown as number) | 0);
-          i3 = 2 * i3 + 1 + (((rows[o3 + feat[b + i3]] > thr[b + i3]) as unknown as number) | 0);
-          i4 = 2 * i4 + 1 + (((rows[o4 + feat[b + i4]] > thr[b + i4]) as unknown as number) | 0);
-          i5 = 2 * i5 + 1 + (((rows[o5 + feat[b + i5]] > thr[b + i5]) as unknown as number) | 0);
-          i6 = 2 * i6 + 1 + (((rows[o6 + feat[b + i6]] > thr[b + i6]) as unknown as number) | 0);
-          i7 = 2 * i7 + 1 + (((rows[o7 + feat[b + i7]] > thr[b + i7]) as unknown as number) | 0);
+          i0 = 2 * i0 - b + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
+          i1 = 2 * i1 - b + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
+          i2 = 2 * i2 - b + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
+          i3 = 2 * i3 - b + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
+          i4 = 2 * i4 - b + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
+          i5 = 2 * i5 - b + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
+          i6 = 2 * i6 - b + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
+          i7 = 2 * i7 - b + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
         }
-        out[r] += leafValue[lb + i0];
-        out[r + 1] += leafValue[lb + i1];
-        out[r + 2] += leafValue[lb + i2];
-        out[r + 3] += leafValue[lb + i3];
-        out[r + 4] += leafValue[lb + i4];
-        out[r + 5] += leafValue[lb + i5];
-        out[r + 6] += leafValue[lb + i6];
-        out[r + 7] += leafValue[lb + i7];
+        out[r] += leafValue[lb + i0 - b];
+        out[r + 1] += leafValue[lb + i1 - b];
+        out[r + 2] += leafValue[lb + i2 - b];
+        out[r + 3] += leafValue[lb + i3 - b];
+        out[r + 4] += leafValue[lb + i4 - b];
+        out[r + 5] += leafValue[lb + i5 - b];
+        out[r + 6] += leafValue[lb + i6 - b];
+        out[r + 7] += leafValue[lb + i7 - b];
       }
       for (; r < r1; r++) {
         const o = r * nf;
         let i = 0;
-        for (let l = 0; l < D; l++) i = 2 * i + 1 + (((rows[o + feat[b + i]] > thr[b + i]) as unknown as number) | 0);
+        for (let l = 0; l < D; l++) i = 2 * i + 1 + +(rows[o + feat[b + i]] > thr[b + i]);
         out[r] += leafValue[lb + i];
       }
     }
@@ -241,7 +242,8 @@ export function scoreSamples(forest: CompiledForest, rows: Float32Array, out?: F
 /** scikit-learn's `decision_function`: score_samples - offset (negative = outlier). */
 export function decisionFunction(forest: CompiledForest, offset: number, rows: Float32Array, out?: Float64Array): Float64Array {
   const result = scoreSamples(forest, rows, out);
-  for (let r = 0; r < result.length; r++) result[r] -= offset;
+  const n = rows.length / forest.nFeatures;
+  for (let r = 0; r < n; r++) result[r] -= offset;
   return result;
 }
 
@@ -249,6 +251,6 @@ export function decisionFunction(forest: CompiledForest, offset: number, rows: F
 export function predict(forest: CompiledForest, offset: number, rows: Float32Array): Int8Array {
   const df = decisionFunction(forest, offset, rows);
   const labels = new Int8Array(df.length);
-  for (let r = 0; r < df.length; r++) labels[r] = df[r] < 0 ? -1 : 1;
+  for (let r = 0; r < labels.length; r++) labels[r] = df[r] < 0 ? -1 : 1;
   return labels;
 }

@@ -1,4 +1,4 @@
-import { Prng } from '../random/prng';
+import { Rng } from '../random/prng';
 import { heightLimit } from './path-length';
 import { compileForest, scoreSamples } from './score';
 import { percentile, summarizeScores } from './score-distribution';
@@ -37,7 +37,7 @@ export function trainForest(rows: Float32Array, nFeatures: number, params: Fores
   if (n < 1) throw new Error('cannot train on zero rows');
   validateParams(params);
   const seed = params.seed ?? 0;
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const psi = Math.min(params.max_samples, n);
   const maxDepth = heightLimit(psi);
 
@@ -64,8 +64,15 @@ export function trainForest(rows: Float32Array, nFeatures: number, params: Fores
   if (params.contamination === 'auto') {
     const m = Math.min(n, SCORE_SUMMARY_ROWS);
     const sample = new Float32Array(m * nFeatures);
-    // Reuse the shuffled order: its prefix is a uniform sample of rows.
-    for (let i = 0; i < m; i++) sample.set(rows.subarray(order[i] * nFeatures, (order[i] + 1) * nFeatures), i * nFeatures);
+    // A fresh partial Fisher–Yates over all n positions: a uniform sample of m rows (the trees'
+    // shuffles only touched the first psi positions).
+    for (let i = 0; i < m; i++) {
+      const j = i + rng.nextInt(n - i);
+      const tmp = order[i];
+      order[i] = order[j];
+      order[j] = tmp;
+      sample.set(rows.subarray(order[i] * nFeatures, (order[i] + 1) * nFeatures), i * nFeatures);
+    }
     trainingScores = summarizeScores(scoreSamples(compiled, sample));
   } else {
     // As scikit-learn: the offset is the contamination percentile of all training scores.
@@ -102,7 +109,7 @@ class TreeBuilder {
     private readonly nf: number,
     private readonly psi: number,
     private readonly maxDepth: number,
-    private readonly rng: Prng,
+    private readonly rng: Rng,
   ) {
     this.sample = new Float32Array(psi * nf);
     this.idx = new Int32Array(psi);

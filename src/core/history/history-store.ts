@@ -2,7 +2,7 @@ import type { DetectionResult, HistoryEntry } from '../contract/types';
 
 /** How much history is kept per user. */
 export interface RetentionConfig {
-  /** Most recent entries kept per user (default 200). */
+  /** Most recent entries kept per user (default 100). */
   maxEntriesPerUser: number;
   /** Entries older than this, relative to the user's newest, are dropped (default 90 days). */
   maxAgeMs: number;
@@ -10,7 +10,7 @@ export interface RetentionConfig {
 
 /** Defaults: enough for the 60 s velocity window, the 1 h count and the behavioural profile. */
 export const DEFAULT_RETENTION: RetentionConfig = {
-  maxEntriesPerUser: 200,
+  maxEntriesPerUser: 100,
   maxAgeMs: 90 * 24 * 3600 * 1000,
 };
 

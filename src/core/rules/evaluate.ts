@@ -1,6 +1,7 @@
 /**
  * The rules engine: explainable checks on one transaction against the user's past transactions.
  */
+import { medianOf } from '../stats/median';
 
 import { ReasonCode, type HistoryEntry, type ParsedTransaction } from '../contract/types';
 import { findCity, haversineKm, normalizeCityName, type KnownCity } from './cities';
@@ -185,54 +186,6 @@ function velocityHit(
 /** Whether `start <= hour < end`, wrapping midnight when `start > end`. */
 function hourInWindow(hour: number, start: number, end: number): boolean {
   return start <= end ? hour >= start && hour < end : hour >= start || hour < end;
-}
-
-/**
- * Median of the first `n` values (mean of the two middle ones for even `n`), by quickselect:
- * O(n) on average, reordering `values` in place.
- */
-function medianOf(values: Float64Array, n: number): number {
-  const hi = n >> 1;
-  select(values, n, hi);
-  if (n % 2 === 1) return values[hi];
-  // After selection everything left of `hi` is <= values[hi]; its maximum is the lower middle.
-  let lower = values[0];
-  for (let i = 1; i < hi; i++) if (values[i] > lower) lower = values[i];
-  return (lower + values[hi]) / 2;
-}
-
-/** Reorders `a[0..n)` so that `a[k]` is the k-th smallest, smaller to its left, larger to its right. */
-function select(a: Float64Array, n: number, k: number): void {
-  let left = 0;
-  let right = n - 1;
-  while (right > left) {
-    // Median-of-three pivot keeps sorted and reverse-sorted histories linear.
-    const mid = (left + right) >> 1;
-    if (a[mid] < a[left]) swap(a, mid, left);
-    if (a[right] < a[left]) swap(a, right, left);
-    if (a[right] < a[mid]) swap(a, right, mid);
-    const pivot = a[mid];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
-  }
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const x = a[i];
-  a[i] = a[j];
-  a[j] = x;
 }
 
 const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = Object.freeze({

@@ -11,7 +11,7 @@ import { DAY_MS, HOUR_MS, endOfLocalHour, formatIst, localHour, localMidnight } 
 import { EventHeap } from './event-heap';
 import type { LabelledTransaction } from './labelled-transaction';
 import { M, MCC_CODES, MERCHANT_TYPES, TRIP_MERCHANTS, TRIP_WEIGHTS, WEEKEND_MULTIPLIER } from './merchants';
-import { Rng } from './rng';
+import { Rng } from '../random/prng';
 import { NORMAL_AMOUNT_CAP, createUsers, unusedCities, unusedMerchants, type SimUser, type Trip } from './users';
 
 /** What the engine is built from. */

@@ -8,6 +8,6 @@ export { DEFAULT_START, formatIst } from './clock';
 export type { LabelledTransaction } from './labelled-transaction';
 export { createLiveSimulator, type LiveSimulator, type LiveSimulatorOptions } from './live';
 export { MCC_CODES, MERCHANT_TYPES, MerchantType } from './merchants';
-export { Rng } from './rng';
+export { Rng } from '../random/prng';
 export { DEFAULT_ANOMALY_RATE } from './engine';
 export { simulate, simulateStream, type SimulatorOptions, type SimulatorStreamOptions } from './simulate';

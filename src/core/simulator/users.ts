@@ -7,7 +7,7 @@ import { CHRONOTYPE_SHIFTS } from './activity';
 import { CITIES } from './cities';
 import { DAY_MS } from './clock';
 import { AMOUNT_MULTIPLIER, HABIT_POPULARITY, MERCHANT_TYPES } from './merchants';
-import type { Rng } from './rng';
+import type { Rng } from '../random/prng';
 
 /** Normal amounts stay below this, so that only anomalies cross the 10,000 INR rule. */
 export const NORMAL_AMOUNT_CAP = 9_500;
