@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: Isolation Forest training and scoring throughput on the ODDS datasets with
+ * 150 trees, side by side with scikit-learn in the same run (same data, and for scoring the same
+ * exported model). Writes bench/results/forest.json and prints a table.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { compileForest, parseModel, prepareRows, scoreSamples, trainForest } from '../src/core/forest';
+import { readNumericCsv } from '../src/cli/csv';
+import { runTool, sklearnVersion } from './sklearn';
+
+const ODDS = process.env.ODDS_DIR ?? new URL('../../shared/datasets/odds/', import.meta.url).pathname;
+const DATASETS = (process.env.BENCH_DATASETS ?? 'shuttle.csv,http.csv.gz').split(',');
+const TREES = 150;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const r = fn();
+  return [r, (performance.now() - t0) / 1000];
+}
+
+async function main(): Promise<void> {
+  const sk = sklearnVersion();
+  const work = mkdtempSync(join(tmpdir(), 'txn-bench-'));
+  const results = [];
+  for (const file of DATASETS) {
+    const path = join(ODDS, file);
+    const table = await readNumericCsv(path, { label: 'label' });
+    const rows = Float32Array.from(table.values);
+    const repeats = table.rows > 200_000 ? 3 : 7;
+    const fits: number[] = [];
+    let trained = trainForest(rows, table.features, { n_estimators: TREES, max_samples: 256, contamination: 'auto', seed: 0 });
+    for (let i = 0; i < repeats; i++) {
+      const [t, s] = time(() => trainForest(rows, table.features, { n_estimators: TREES, max_samples: 256, contamination: 'auto', seed: i }));
+      trained = t;
+      fits.push(s);
+    }
+    const own = compileForest(trained.nodes, table.features, trained.psi);
+    const out = new Float64Array(table.rows);
+    scoreSamples(own, rows, out); // warm-up
+    const ownScore = median(Array.from({ length: repeats }, () => time(() => scoreSamples(own, rows, out))[1]));
+    const entry: Record<string, unknown> = {
+      dataset: file.replace(/\.csv(\.gz)?$/, ''),
+      rows: table.rows,
+      features: table.features,
+      trees: TREES,
+      ts_fit_s: median(fits),
+      ts_score_s: ownScore,
+      ts_score_rows_per_s: Math.round(table.rows / ownScore),
+    };
+    if (sk) {
+      const model = join(work, `${entry.dataset}.joblib`);
+      const scoresPath = join(work, `${entry.dataset}.scores`);
+      const ref = JSON.parse(runTool('sklearn_fit.py', ['--data', path, '--label', 'label', '--trees', String(TREES), '--out-model', model, '--out-scores', scoresPath, '--repeat', table.rows > 200_000 ? '1' : '3']));
+      runTool('export_sklearn.py', [model, `${model}.json`]);
+      const loaded = parseModel(readFileSync(`${model}.json`, 'utf8'));
+      const x = prepareRows(table.values, table.features, null);
+      scoreSamples(loaded.forest, x, out);
+      const skScoreTs = median(Array.from({ length: repeats }, () => time(() => scoreSamples(loaded.forest, x, out))[1]));
+      const expected = readFileSync(scoresPath, 'utf8').trim().split('\n').map(Number);
+      let maxDiff = 0;
+      for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(expected[i] - out[i]));
+      Object.assign(entry, {
+        sklearn_fit_s: ref.fit_s,
+        sklearn_score_s: ref.score_s,
+        sklearn_score_rows_per_s: Math.round(table.rows / ref.score_s),
+        ts_score_sklearn_model_s: skScoreTs,
+        ts_score_sklearn_model_rows_per_s: Math.round(table.rows / skScoreTs),
+        score_speedup_same_model: ref.score_s / skScoreTs,
+        fit_speedup: ref.fit_s / (entry.ts_fit_s as number),
+        max_abs_diff_vs_sklearn: maxDiff,
+      });
+    }
+    results.push(entry);
+    process.stderr.write(`${entry.dataset} done\n`);
+  }
+  const report = {
+    command: 'npm run bench',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cpu_count: cpus().length,
+    load_avg_at_end: loadavg(),
+    sklearn: sk ?? 'not available (/usr/bin/python3 has no scikit-learn): ratios not measured',
+    note: 'single thread on both sides; medians over repeats; scikit-learn runs in a subprocess right after the TypeScript side on the same data',
+    results,
+  };
+  const dir = new URL('./results/', import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'forest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const fmt = (v: unknown, d = 2) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(d)) : '-');
+  console.log('dataset      rows     ts fit s  sk fit s  fit x   ts rows/s (own)  ts rows/s (sk model)  sk rows/s  score x  max|diff|');
+  for (const r of results) {
+    console.log(
+      `${String(r.dataset).padEnd(12)} ${fmt(r.rows).padStart(8)} ${fmt(r.ts_fit_s, 3).padStart(9)} ${fmt(r.sklearn_fit_s, 3).padStart(9)} ${fmt(r.fit_speedup, 1).padStart(6)} ${fmt(r.ts_score_rows_per_s).padStart(16)} ${fmt(r.ts_score_sklearn_model_rows_per_s).padStart(21)} ${fmt(r.sklearn_score_rows_per_s).padStart(10)} ${fmt(r.score_speedup_same_model, 1).padStart(8)} ${typeof r.max_abs_diff_vs_sklearn === 'number' ? r.max_abs_diff_vs_sklearn.toExponential(1) : '-'}`,
+    );
+  }
+  console.log(`report: bench/results/forest.json`);
+}
+
+await main();
