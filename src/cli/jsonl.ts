@@ -1,11 +1,29 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 
-/** Lines of a file (or stdin when `path` is undefined or "-"), streamed. */
-export function readLines(path: string | undefined): AsyncIterable<string> {
-  const input = path === undefined || path === '-' ? process.stdin : createReadStream(path);
-  return createInterface({ input, crlfDelay: Infinity });
+/**
+ * Lines of a file (or stdin when `path` is undefined or "-"), streamed in batches: one await per
+ * chunk of input rather than one per line (readline's per-line promises dominate at 100K lines/s).
+ * Handles \n and \r\n; the last line need not end with a newline.
+ */
+export async function* readLineBatches(path: string | undefined): AsyncGenerator<string[]> {
+  const input = path === undefined || path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  input.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = rest + chunk;
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
+    if (lines.length > 0) yield lines;
+  }
+  if (rest.endsWith('\r')) rest = rest.slice(0, -1);
+  if (rest !== '') yield [rest];
+}
+
+/** Lines of a file (or stdin), one at a time. */
+export async function* readLines(path: string | undefined): AsyncGenerator<string> {
+  for await (const batch of readLineBatches(path)) yield* batch;
 }
 
 /** Writes text, waiting for the stream to drain when its buffer is full (constant memory). */

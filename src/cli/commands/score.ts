@@ -3,7 +3,7 @@ import type { ErrorResult, ParsedTransaction } from '../../core/contract/types';
 import { createDetector } from '../../core/detector/detector';
 import { MemoryHistoryStore } from '../../core/history/memory-store';
 import { parseFlags, required } from '../args';
-import { readLines, writeChunk } from '../jsonl';
+import { readLineBatches, writeChunk } from '../jsonl';
 import { loadModelFile } from '../model-loader';
 
 export const scoreUsage = `Usage: txn-anomaly score --model FILE.json [--in FILE.jsonl]
@@ -36,11 +36,13 @@ export async function runScore(argv: string[], out: NodeJS.WritableStream): Prom
     pending.length = 0;
     await writeChunk(out, text);
   };
-  for await (const line of readLines(flags.in as string | undefined)) {
-    if (line.trim() === '') continue;
-    const v = parseTransactionLine(line);
-    pending.push(v.ok ? v.value : v.error);
-    if (pending.length >= BATCH) await flush();
+  for await (const lines of readLineBatches(flags.in as string | undefined)) {
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      const v = parseTransactionLine(line);
+      pending.push(v.ok ? v.value : v.error);
+      if (pending.length >= BATCH) await flush();
+    }
   }
   if (pending.length > 0) await flush();
   return 0;

@@ -359,6 +359,21 @@ function failure(
   return { ok: false, error };
 }
 
+/** Most distinct values `intern` keeps (cities and merchant types are few; ids never go here). */
+const INTERN_LIMIT = 4096;
+const interned = new Map<string, string>();
+
+/**
+ * One string object per distinct city or merchant type: history comparisons then succeed on
+ * identity instead of comparing characters (strings fresh from JSON.parse are not shared).
+ */
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size < INTERN_LIMIT) interned.set(s, s);
+  return s;
+}
+
 function buildParsed(
   o: Record<string, unknown>,
   ts: TimestampParts,
@@ -367,9 +382,9 @@ function buildParsed(
     transaction_id: o.transaction_id as string,
     user_id: o.user_id as string,
     amount: o.amount as number,
-    location: o.location as string,
+    location: intern(o.location as string),
     timestamp: o.timestamp as string,
-    merchant_type: o.merchant_type as string,
+    merchant_type: intern(o.merchant_type as string),
     epochMs: ts.epochMs,
     offsetMinutes: ts.offsetMinutes,
     localHour: ts.localHour,

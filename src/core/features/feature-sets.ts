@@ -90,7 +90,9 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, histor
     const e = history[i];
     // Only the past counts: entries later in time (out-of-order arrivals) and the transaction
     // itself (a replay) are not history of this transaction.
-    if (e.epochMs > t || e.transaction_id === txn.transaction_id) continue;
+    // (A replay has the same instant, so ids are compared only then: string comparisons of
+    // fresh ids are the costliest thing in this loop.)
+    if (e.epochMs > t || (e.epochMs === t && e.transaction_id === txn.transaction_id)) continue;
     past++;
     amounts[past - 1] = e.amount;
     if (e.location === txn.location) seenCity = true;

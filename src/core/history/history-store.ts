@@ -45,10 +45,12 @@ export interface HistoryStore {
 export function appendWithRetention(history: HistoryEntry[], entry: HistoryEntry, retention: RetentionConfig): HistoryEntry[] {
   let i = history.length;
   while (i > 0 && history[i - 1].epochMs > entry.epochMs) i--;
-  history.splice(i, 0, entry);
+  if (i === history.length) history.push(entry);
+  else history.splice(i, 0, entry);
   const newest = history[history.length - 1].epochMs;
   let drop = Math.max(0, history.length - retention.maxEntriesPerUser);
   while (drop < history.length && newest - history[drop].epochMs > retention.maxAgeMs) drop++;
-  if (drop > 0) history.splice(0, drop);
+  if (drop === 1) history.shift();
+  else if (drop > 0) history.splice(0, drop);
   return history;
 }

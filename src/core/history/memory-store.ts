@@ -52,7 +52,9 @@ export class MemoryHistoryStore implements HistoryStore {
   };
 }
 
-const EMPTY: readonly HistoryEntry[] = Object.freeze([]);
+// Not frozen: a frozen array has another elements kind, which would make the feature loops
+// polymorphic. It is typed readonly and never handed out for writing.
+const EMPTY: readonly HistoryEntry[] = [];
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -4,7 +4,7 @@
 import { medianOf } from '../stats/median';
 
 import { ReasonCode, type HistoryEntry, type ParsedTransaction } from '../contract/types';
-import { findCity, haversineKm, normalizeCityName, type KnownCity } from './cities';
+import { findCity, haversineKm, normalizeCityName, type CityTable, type KnownCity } from './cities';
 import { assertValidRulesConfig, DEFAULT_RULES_CONFIG, type RulesConfig } from './config';
 
 /** One rule that fired: its code, a sentence for people and the numbers behind it. */
@@ -44,9 +44,9 @@ export function evaluateRules(
   const windowStart = t - config.velocityWindowMs;
   const here = findCity(config.cityCoordinates, txn.location);
 
-  const seen = new Set<string>();
-  seen.add(txn.transaction_id);
-  const amounts = new Float64Array(history.length);
+  const ownId = txn.transaction_id;
+  if (amounts.length < history.length) amounts = new Float64Array(history.length * 2);
+  const cities = cityIndex(config.cityCoordinates);
   let pastCount = 0;
   const inWindow: HistoryEntry[] = [];
   // Nearest earlier entry in a different known city (ties in time: the farther city).
@@ -56,15 +56,15 @@ export function evaluateRules(
 
   for (let i = 0; i < history.length; i++) {
     const entry = history[i];
-    if (seen.has(entry.transaction_id)) continue;
-    seen.add(entry.transaction_id);
     // `!(a <= b)` also drops a NaN time: such an entry cannot be placed before txn.
-    if (!(entry.epochMs <= t)) continue;
+    if (!(entry.epochMs <= t) || (entry.epochMs === t && entry.transaction_id === ownId)) continue;
+    // Stores keep ids unique; a duplicated entry could only distort the velocity count, so the
+    // (small) window is de-duplicated there rather than every entry here.
     amounts[pastCount++] = entry.amount;
     if (entry.epochMs > windowStart) inWindow.push(entry);
     // Resolving a city costs a map lookup, so only for entries that could beat the current best.
     if (here !== undefined && (previous === undefined || entry.epochMs >= previous.epochMs)) {
-      const city = findCity(config.cityCoordinates, entry.location);
+      const city = cities.get(entry.location) ?? findCity(config.cityCoordinates, entry.location);
       if (city !== undefined && city !== here) {
         const km = haversineKm(city.point, here.point);
         // Two names for one place (distance 0) are not travel.
@@ -150,11 +150,32 @@ export function evaluateRules(
   return hits;
 }
 
+// Scratch for the amounts of the median; grows to the longest history seen.
+let amounts = new Float64Array(256);
+
+/** Exact-name lookups of a city table, memoised per (frozen) table. */
+const exactIndexes = new WeakMap<CityTable, Map<string, KnownCity>>();
+function cityIndex(table: CityTable): Map<string, KnownCity> {
+  let index = exactIndexes.get(table);
+  if (index === undefined) {
+    index = new Map();
+    for (const name of Object.keys(table)) {
+      const city = findCity(table, name);
+      if (city !== undefined) index.set(name, city);
+    }
+    if (Object.isFrozen(table)) exactIndexes.set(table, index);
+  }
+  return index;
+}
+
 function velocityHit(
   txn: ParsedTransaction,
-  inWindow: HistoryEntry[],
+  window: HistoryEntry[],
   config: RulesConfig,
 ): RuleHit | undefined {
+  if (window.length + 1 <= config.velocityMinCount) return undefined;
+  const ids = new Set<string>();
+  const inWindow = window.filter((e) => !ids.has(e.transaction_id) && ids.add(e.transaction_id) !== undefined);
   const count = inWindow.length + 1;
   if (count <= config.velocityMinCount) return undefined;
   // The window holds a handful of entries; sorting them is cheap. Array sort is stable, and the
