@@ -1,6 +1,11 @@
 /**
- * The simulator's geography: eight Indian cities, all on India Standard Time (+05:30).
+ * The simulator's geography: eight Indian cities, all on India Standard Time (+05:30). The
+ * coordinates and the distance are the rules engine's, so simulated travel and the travel rule
+ * agree on every distance.
  */
+import { DEFAULT_CITY_COORDINATES, haversineKm } from '../rules/cities';
+
+export { haversineKm };
 
 /** A point on the Earth in decimal degrees. */
 export interface LatLon {
@@ -32,29 +37,19 @@ export type CityName = (typeof CityName)[keyof typeof CityName];
 
 const ist = { utcOffset: '+05:30', offsetMinutes: 330 } as const;
 
+const at = (name: CityName): City => ({ name, ...DEFAULT_CITY_COORDINATES[name], ...ist });
+
 /** The eight cities with approximate city-centre coordinates. Index order is stable. */
 export const CITIES: readonly City[] = [
-  { name: CityName.MUMBAI, lat: 19.076, lon: 72.8777, ...ist },
-  { name: CityName.DELHI, lat: 28.6139, lon: 77.209, ...ist },
-  { name: CityName.BANGALORE, lat: 12.9716, lon: 77.5946, ...ist },
-  { name: CityName.CHENNAI, lat: 13.0827, lon: 80.2707, ...ist },
-  { name: CityName.KOLKATA, lat: 22.5726, lon: 88.3639, ...ist },
-  { name: CityName.HYDERABAD, lat: 17.385, lon: 78.4867, ...ist },
-  { name: CityName.PUNE, lat: 18.5204, lon: 73.8567, ...ist },
-  { name: CityName.AHMEDABAD, lat: 23.0225, lon: 72.5714, ...ist },
+  at(CityName.MUMBAI),
+  at(CityName.DELHI),
+  at(CityName.BANGALORE),
+  at(CityName.CHENNAI),
+  at(CityName.KOLKATA),
+  at(CityName.HYDERABAD),
+  at(CityName.PUNE),
+  at(CityName.AHMEDABAD),
 ];
-
-/** Mean Earth radius (IUGG), km. */
-const EARTH_RADIUS_KM = 6371.0088;
-
-/** Great-circle distance in km between two points (haversine formula). */
-export function haversineKm(a: LatLon, b: LatLon): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
-}
 
 /** The city with that name, or undefined. */
 export function cityByName(name: string): City | undefined {
