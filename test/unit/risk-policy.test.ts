@@ -176,7 +176,7 @@ describe('policy config', () => {
       reviewAt: 0.5,
       blockAt: 0.85,
       blockCodes: ['VELOCITY_MULTI_CITY', 'IMPOSSIBLE_TRAVEL'],
-      modelSteepness: 5,
+      modelSteepness: 20,
       extraCodeBump: 0.05,
     });
   });

@@ -25,8 +25,10 @@ export interface PolicyConfig {
   /** Reason codes that BLOCK whatever the score. Default VELOCITY_MULTI_CITY, IMPOSSIBLE_TRAVEL. */
   readonly blockCodes: readonly ReasonCode[];
   /**
-   * Steepness k of the model part `1 / (1 + exp(k * decision_function))`, as in the Python
-   * service: 0.5 at the model's own threshold, towards 1 for outliers. Default 5.
+   * Steepness k of the model part `1 / (1 + exp(k * decision_function))`: 0.5 at the model's
+   * own threshold (decision_function 0), towards 1 for outliers. Default 20. The Python
+   * service used 5, which left ordinary traffic (decision_function about +0.15) at 0.3-0.45,
+   * i.e. MEDIUM; with 20 it scores LOW and MEDIUM means "close to the model's threshold".
    */
   readonly modelSteepness: number;
   /**
@@ -47,7 +49,7 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = Object.freeze({
   reviewAt: 0.5,
   blockAt: 0.85,
   blockCodes: Object.freeze([ReasonCode.VELOCITY_MULTI_CITY, ReasonCode.IMPOSSIBLE_TRAVEL]),
-  modelSteepness: 5,
+  modelSteepness: 20,
   codeFloors: Object.freeze({
     HIGH_AMOUNT: 0.5,
     UNUSUAL_HOUR: 0.35,
