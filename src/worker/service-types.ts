@@ -4,6 +4,29 @@
  */
 import type { DetectionResult, ErrorResult, HistoryEntry, RiskLevel, Recommendation, Transaction } from '../core/contract/types';
 import type { DetectorConfig } from '../core/detector/detector';
+import type { RetentionConfig } from '../core/history/history-store';
+
+/**
+ * How the service stores history and decisions. Every field has a documented default; see
+ * `src/worker/README.md` for the storage design these tune.
+ */
+export interface StorageOptions {
+  /** Per-user history retention (default `DEFAULT_RETENTION`: 200 entries, 90 days). */
+  retention?: Partial<RetentionConfig>;
+  /**
+   * Transaction ids remembered for idempotency, oldest forgotten first (default 1,000,000, as the
+   * in-memory store). Decisions themselves stay in the decision log.
+   */
+  maxDecisions?: number;
+  /** Write a snapshot once at least this many history entries were logged since the last one (default 100,000). */
+  compactAfterEntries?: number;
+  /** ...and at least this fraction of the history held (default 0.25), so compaction costs O(1) per entry. */
+  compactRatio?: number;
+  /** IndexedDB transaction durability (default 'default', the browser's choice). */
+  durability?: 'default' | 'strict' | 'relaxed';
+  /** Keep everything in memory even where IndexedDB exists (tests, kiosks with no persistence). */
+  memoryOnly?: boolean;
+}
 
 /** How the service is started. */
 export interface DetectorInit {
@@ -14,6 +37,7 @@ export interface DetectorInit {
   /** IndexedDB database name (one per tenant/test). */
   dbName: string;
   config?: Partial<DetectorConfig>;
+  storage?: StorageOptions;
 }
 
 /** What `init` and `loadModel` report. */
@@ -21,6 +45,8 @@ export interface ModelInfo {
   modelVersion: string;
   sha256: string;
   featureSet: string;
+  /** Where the model came from: fetched from its URL, the offline cache, or JSON given by the caller. */
+  source?: 'url' | 'cache' | 'json';
 }
 
 /** Where history lives: IndexedDB, or memory when IndexedDB is unavailable (said so in `warning`). */
@@ -87,7 +113,14 @@ export interface DetectorService {
   label(transactionId: string, label: AnalystLabel): Promise<void>;
   clearHistory(userId?: string): Promise<void>;
   metrics(): Promise<MetricsSnapshot>;
-  /** Pushes new decisions (changes only, in batches); returns an unsubscribe handle id. */
+  /**
+   * Pushes the decisions each committed batch of this service added (changes only: repeats of
+   * decided transactions are not pushed again); returns an unsubscribe handle id.
+   */
   subscribe(callback: (decisions: StoredDecision[]) => void): Promise<number>;
   unsubscribe(id: number): Promise<void>;
+  /** Liveness probe of the client's heartbeat: resolves with the worker's clock (epoch ms). */
+  ping(): Promise<number>;
+  /** Closes the database connection; calls other than `init` reject afterwards. */
+  close(): Promise<void>;
 }

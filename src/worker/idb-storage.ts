@@ -1,0 +1,342 @@
+/**
+ * History and decisions in IndexedDB: an append-only decision log (one record per batch) plus
+ * snapshots, with the materialised view in memory. See `db-schema.ts` for the stores and
+ * `README.md` for the design and its measured numbers.
+ *
+ * Consistency across tabs: every write is one readwrite transaction on `log` that first reads the
+ * records appended since this worker's view (another tab's batches), applies them, then scores and
+ * appends. IndexedDB runs readwrite transactions with overlapping scope one at a time, in order,
+ * across all connections of the origin, so two workers on one database see each other's
+ * transactions in their velocity windows, idempotency holds across them, and sequence numbers
+ * never collide. No lock beyond IndexedDB's own is needed.
+ */
+import type { DetectionResult, HistoryEntry, ParsedTransaction } from '../core/contract/types';
+import type { HistoryTransaction } from '../core/history/history-store';
+import { openDetectorDatabase, RECORD_FORMAT, type DetectorDatabase, type DetectorDB, type IndexChunk, type LogRecord, type SnapshotMeta } from './db-schema';
+import {
+  collectPriors,
+  noDecisionError,
+  priorLocations,
+  scoreBatch,
+  takeDecisions,
+  type BatchOutcome,
+  type DetectorStorage,
+  type NormalizedQuery,
+  type StorageFaults,
+  type StorageSettings,
+  type StorageStats,
+} from './detector-storage';
+import { HistoryView } from './history-view';
+import { encodeClear, type RecordStamp } from './log-record';
+import type { AnalystLabel, StoredDecision } from './service-types';
+import { StorageError, StorageFailure, describeStorageError } from './storage-errors';
+import type { IDBPObjectStore, IDBPTransaction, StoreNames } from 'idb';
+
+/** Attempts of a batch that keeps losing the race for the next sequence number to other tabs. */
+const MAX_WRITE_ATTEMPTS = 100;
+/** Log records read per request when catching up or rebuilding. */
+const LOG_PAGE = 256;
+/** History entries per snapshot chunk. */
+const HISTORY_CHUNK_ROWS = 100_000;
+/** Decided ids per snapshot chunk. */
+const INDEX_CHUNK_IDS = 250_000;
+
+type LogStore = IDBPObjectStore<DetectorDB, StoreNames<DetectorDB>[], 'log', 'readonly' | 'readwrite'>;
+
+/** The IndexedDB storage of one detector service. */
+export class IdbStorage implements DetectorStorage {
+  readonly kind = 'indexeddb' as const;
+  private db!: DetectorDatabase;
+  private readonly view: HistoryView;
+  private closedReason: string | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private compactionQueued = false;
+  private compactions = 0;
+  private lastCompactionMs: number | null = null;
+  private lastCompactionError: string | null = null;
+  /** Batches scored again because another worker appended first. */
+  private conflicts = 0;
+
+  private constructor(
+    readonly name: string,
+    private readonly settings: StorageSettings,
+    private readonly faults: StorageFaults | undefined,
+  ) {
+    this.view = new HistoryView(settings.retention, settings.maxDecisions);
+  }
+
+  /** Opens (creating or upgrading) the database and rebuilds the view from it. */
+  static async open(factory: IDBFactory, name: string, settings: StorageSettings, faults?: StorageFaults): Promise<IdbStorage> {
+    const s = new IdbStorage(name, settings, faults);
+    s.db = await openDetectorDatabase(factory, name, { onClosed: (reason) => (s.closedReason ??= reason) });
+    try {
+      await s.load();
+    } catch (e) {
+      s.db.close();
+      throw e instanceof DOMException ? describeStorageError(e, `reading the database "${name}"`) : e;
+    }
+    return s;
+  }
+
+  /** Cold start: the snapshot, then every log record after it. */
+  private async load(): Promise<void> {
+    const tx = this.db.transaction(['meta', 'snapshot', 'log'], 'readonly');
+    const meta = (await tx.objectStore('meta').get('snapshot')) as SnapshotMeta | undefined;
+    if (meta) {
+      if (meta.format !== RECORD_FORMAT) throw new Error(`the snapshot in "${this.name}" has format ${meta.format}, this build reads format ${RECORD_FORMAT}; update the app`);
+      const chunks = await tx.objectStore('snapshot').getAll();
+      if (chunks.length !== meta.chunks) throw new Error(`the snapshot in "${this.name}" has ${chunks.length} chunks, its metadata says ${meta.chunks}`);
+      this.view.restore(meta.seq, chunks);
+    }
+    await this.catchUp(tx.objectStore('log'));
+    await tx.done;
+  }
+
+  /** Applies the log records appended since the view's last one (by any worker). */
+  private async catchUp(log: LogStore): Promise<void> {
+    for (;;) {
+      const records = await log.getAll(IDBKeyRange.lowerBound(this.view.lastSeq, true), LOG_PAGE);
+      for (const r of records) this.view.apply(r);
+      if (records.length < LOG_PAGE) return;
+    }
+  }
+
+  /**
+   * Optimistic: scores against the view and adds the record under the next sequence number
+   * without reading first. If another worker appended since this view was brought up to date,
+   * that number is taken (`add` fails with ConstraintError, the transaction aborts, nothing is
+   * stored): catch up and score again. Sequence numbers are dense, so a successful `add` proves
+   * the view was complete when the batch was scored.
+   */
+  decide(items: readonly ParsedTransaction[], decide: (tx: HistoryTransaction) => DetectionResult[], stamp: Omit<RecordStamp, 'writer'>): Promise<BatchOutcome> {
+    return this.exclusive(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const tx = this.writeTransaction(['log']);
+        let outcome: BatchOutcome;
+        const failed = new FirstError();
+        try {
+          const log = tx.objectStore('log');
+          const priors = new Map<string, DetectionResult>();
+          const locations = priorLocations(this.view, items);
+          if (locations.size > 0) {
+            await Promise.all([...locations].map(async ([seq, ids]) => collectPriors(await log.get(seq), ids, priors)));
+          }
+          outcome = scoreBatch(this.view, items, priors, decide, this.view.lastSeq + 1, this.settings.now(), { ...stamp, writer: this.settings.writer });
+          if (outcome.record) {
+            this.faults?.beforeCommit?.();
+            // `add`, not `put`: a sequence number is never overwritten. A failure aborts the transaction and is reported by `done`.
+            log.add(outcome.record).catch(failed.keep);
+          }
+          await tx.done;
+        } catch (caught) {
+          abortQuietly(tx);
+          const e = failed.error ?? caught;
+          if (errorName(e) === 'ConstraintError' && attempt < MAX_WRITE_ATTEMPTS) {
+            this.conflicts++;
+            await this.refresh();
+            continue;
+          }
+          throw e instanceof DOMException ? describeStorageError(e, `storing the batch of ${items.length} transaction${items.length === 1 ? '' : 's'}`) : e;
+        }
+        if (outcome.record) {
+          this.view.commitOverlay(outcome.overlay, outcome.record);
+          this.maybeCompact();
+        }
+        return outcome;
+      }
+    });
+  }
+
+  history(userId: string): Promise<HistoryEntry[]> {
+    return this.exclusive(async () => {
+      await this.refresh();
+      return this.view.history(userId).slice();
+    });
+  }
+
+  async decisions(q: NormalizedQuery): Promise<StoredDecision[]> {
+    this.assertOpen();
+    const out: StoredDecision[] = [];
+    if (q.limit === 0) return out;
+    try {
+      const tx = this.db.transaction(['log', 'labels'], 'readonly');
+      const labels = new Map((await tx.objectStore('labels').getAll()).map((l) => [l.transaction_id, l.label] as const));
+      const log = tx.objectStore('log');
+      const newest = await log.openKeyCursor(null, 'prev');
+      let hi = newest ? newest.key : 0;
+      // Read backwards in growing windows of sequence numbers: few requests for small limits, few for large ones.
+      let window = 8;
+      scan: while (hi > 0) {
+        const lo = Math.max(0, hi - window);
+        const records = await log.getAll(IDBKeyRange.bound(lo, hi, true, false));
+        for (let i = records.length - 1; i >= 0; i--) if (!takeDecisions(records[i], q, labels, out)) break scan;
+        hi = lo;
+        window = Math.min(window * 2, 1024);
+      }
+      await tx.done;
+    } catch (e) {
+      throw e instanceof DOMException ? describeStorageError(e, 'reading the decision log') : e;
+    }
+    return out;
+  }
+
+  label(transactionId: string, label: AnalystLabel): Promise<void> {
+    return this.exclusive(async () => {
+      const tx = this.writeTransaction(['log', 'labels']);
+      const failed = new FirstError();
+      try {
+        await this.catchUp(tx.objectStore('log'));
+        if (!this.view.decided.has(transactionId)) throw noDecisionError(transactionId);
+        tx.objectStore('labels').put({ transaction_id: transactionId, label, labelled_at: this.settings.now() }).catch(failed.keep);
+        await tx.done;
+      } catch (caught) {
+        abortQuietly(tx);
+        const e = failed.error ?? caught;
+        throw e instanceof DOMException ? describeStorageError(e, `storing the label of ${JSON.stringify(transactionId)}`) : e;
+      }
+    });
+  }
+
+  clearHistory(userId: string | null): Promise<void> {
+    return this.exclusive(async () => {
+      const tx = this.writeTransaction(['log']);
+      const log = tx.objectStore('log');
+      const failed = new FirstError();
+      let record: LogRecord;
+      try {
+        await this.catchUp(log);
+        record = encodeClear(this.view.lastSeq + 1, this.settings.now(), this.settings.writer, userId);
+        log.add(record).catch(failed.keep);
+        await tx.done;
+      } catch (caught) {
+        abortQuietly(tx);
+        const e = failed.error ?? caught;
+        throw e instanceof DOMException ? describeStorageError(e, 'clearing history') : e;
+      }
+      this.view.apply(record);
+    });
+  }
+
+  stats(): StorageStats {
+    return {
+      kind: this.kind,
+      ...this.view.stats(),
+      conflicts: this.conflicts,
+      compactions: this.compactions,
+      lastCompactionMs: this.lastCompactionMs,
+      lastCompactionError: this.lastCompactionError,
+    };
+  }
+
+  close(): void {
+    if (this.closedReason === null) this.closedReason = 'the service closed it';
+    this.db.close();
+  }
+
+  /** Writes a snapshot now (also run automatically; exposed for tests and benchmarks). */
+  compact(): Promise<void> {
+    return this.exclusive(() => this.compactNow());
+  }
+
+  private maybeCompact(): void {
+    const s = this.view.stats();
+    if (this.compactionQueued || s.entriesSinceSnapshot < Math.max(this.settings.compactAfterEntries, this.settings.compactRatio * s.entries)) return;
+    this.compactionQueued = true;
+    void this.exclusive(() => this.compactNow())
+      .catch((e: unknown) => {
+        // The log is complete without the snapshot; only the next cold start is slower.
+        this.lastCompactionError = e instanceof Error ? e.message : String(e);
+      })
+      .finally(() => (this.compactionQueued = false));
+  }
+
+  private async compactNow(): Promise<void> {
+    const t0 = performance.now();
+    const tx = this.writeTransaction(['log', 'snapshot', 'meta']);
+    const failed = new FirstError();
+    let seq: number;
+    let index: IndexChunk[];
+    try {
+      await this.catchUp(tx.objectStore('log'));
+      const current = (await tx.objectStore('meta').get('snapshot')) as SnapshotMeta | undefined;
+      seq = this.view.lastSeq;
+      if (current && current.seq > this.view.snapshotSeq) {
+        // Another worker wrote a newer snapshot meanwhile: count from it instead of writing ours.
+        await tx.done;
+        this.view.markSnapshot(current.seq, null);
+        return;
+      }
+      const parts = this.view.toSnapshot(HISTORY_CHUNK_ROWS, INDEX_CHUNK_IDS);
+      index = parts.chunks.filter((c): c is IndexChunk => c.kind === 'index');
+      const snapshot = tx.objectStore('snapshot');
+      snapshot.clear().catch(failed.keep);
+      parts.chunks.forEach((c, i) => snapshot.put(c, i).catch(failed.keep));
+      const meta: SnapshotMeta = { format: RECORD_FORMAT, seq, chunks: parts.chunks.length, users: parts.users, entries: parts.entries, ids: parts.ids, at: this.settings.now(), writer: this.settings.writer };
+      tx.objectStore('meta').put(meta, 'snapshot').catch(failed.keep);
+      await tx.done;
+    } catch (caught) {
+      abortQuietly(tx);
+      const e = failed.error ?? caught;
+      throw e instanceof DOMException ? describeStorageError(e, 'writing a snapshot') : e;
+    }
+    this.view.markSnapshot(seq, index);
+    this.compactions++;
+    this.lastCompactionMs = performance.now() - t0;
+  }
+
+  /** Brings the view up to date with other workers' records (read-only). */
+  private async refresh(): Promise<void> {
+    this.assertOpen();
+    try {
+      const tx = this.db.transaction('log', 'readonly');
+      await this.catchUp(tx.objectStore('log'));
+      await tx.done;
+    } catch (e) {
+      throw e instanceof DOMException ? describeStorageError(e, 'reading the decision log') : e;
+    }
+  }
+
+  private writeTransaction<S extends StoreNames<DetectorDB>>(stores: S[]): IDBPTransaction<DetectorDB, S[], 'readwrite'> {
+    this.assertOpen();
+    try {
+      const tx = this.db.transaction(stores, 'readwrite', { durability: this.settings.durability });
+      tx.done.catch(() => undefined); // observed where it matters; never an unhandled rejection
+      return tx;
+    } catch (e) {
+      throw describeStorageError(e, 'starting a write');
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closedReason !== null) {
+      throw new StorageError(`the detector database "${this.name}" is closed (${this.closedReason}); reload the page to reopen it`, StorageFailure.CLOSED);
+    }
+  }
+
+  /** Runs `fn` after every earlier operation of this storage: the view changes in one order. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** The first failed request of a transaction: `tx.done` reports only "AbortError" while the abort is under way. */
+class FirstError {
+  error: unknown = undefined;
+  readonly keep = (e: unknown): void => {
+    this.error ??= e;
+  };
+}
+
+function errorName(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'name' in e ? String((e as { name: unknown }).name) : '';
+}
+
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // Already committed or aborted.
+  }
+}

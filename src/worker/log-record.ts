@@ -1,0 +1,303 @@
+/**
+ * Encoding of decision-log records: a committed batch becomes one {@link BatchRecord} of column
+ * arrays, and its rows decode back into history entries, decisions and stored decisions.
+ */
+import { Recommendation, RiskLevel, type DetectionResult, type HistoryEntry, type ParsedTransaction, type ReasonCode, type Transaction } from '../core/contract/types';
+import { RECORD_FORMAT, type BatchRecord, type ClearRecord, type OptionalColumn } from './db-schema';
+import { indexOfPacked, packStrings, unpackString } from './packed-strings';
+import type { AnalystLabel, StoredDecision } from './service-types';
+
+/** Risk levels by their code in `BatchRecord.risk_level`. */
+export const RISK_LEVELS: readonly RiskLevel[] = Object.freeze([RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]);
+/** Recommendations by their code in `BatchRecord.recommendation`. */
+export const RECOMMENDATIONS: readonly Recommendation[] = Object.freeze([Recommendation.APPROVE, Recommendation.REVIEW, Recommendation.BLOCK]);
+
+const LEVEL_CODE = new Map(RISK_LEVELS.map((l, i) => [l, i]));
+const RECOMMENDATION_CODE = new Map(RECOMMENDATIONS.map((r, i) => [r, i]));
+
+/** Result fields stored in columns; any other field of a result is kept in `extra`. */
+const COLUMN_FIELDS = new Set([
+  'transaction_id',
+  'user_id',
+  'risk_score',
+  'risk_level',
+  'reason_codes',
+  'recommendation',
+  'reason_details',
+  'model_score',
+  'decision_function',
+  'model_version',
+]);
+
+/** Who wrote a record and with which model. */
+export interface RecordStamp {
+  writer: string;
+  model_version: string;
+  model_sha256: string;
+}
+
+/** Dictionary encoder: repeated strings become small integers. */
+class Dictionary {
+  readonly values: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  code(value: string): number {
+    let c = this.codes.get(value);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(value);
+      this.codes.set(value, c);
+    }
+    return c;
+  }
+}
+
+/** Builds an {@link OptionalColumn}; stays null until a row has a value. */
+class OptionalBuilder {
+  private dict: Dictionary | null = null;
+  private codes: Uint32Array | null = null;
+
+  constructor(private readonly n: number) {}
+
+  set(k: number, value: string | undefined): void {
+    if (value === undefined) return;
+    this.dict ??= new Dictionary();
+    this.codes ??= new Uint32Array(this.n);
+    this.codes[k] = this.dict.code(value) + 1;
+  }
+
+  build(): OptionalColumn | null {
+    return this.dict && this.codes ? { values: this.dict.values, codes: this.codes } : null;
+  }
+}
+
+function optionalAt(column: OptionalColumn | null, k: number): string | undefined {
+  const c = column ? column.codes[k] : 0;
+  return c === 0 ? undefined : (column as OptionalColumn).values[c - 1];
+}
+
+/**
+ * Encodes the fresh decisions of one batch. `decisions[k]` is row k and `entries[k]` its history
+ * entry (the detector appends and decides fresh items in item order); its transaction is the first
+ * item of the batch with its id.
+ */
+export function encodeBatch(
+  seq: number,
+  at: number,
+  stamp: RecordStamp,
+  decisions: readonly DetectionResult[],
+  items: readonly ParsedTransaction[],
+  entries: readonly HistoryEntry[],
+): BatchRecord {
+  const n = decisions.length;
+  const users = new Dictionary();
+  const locations = new Dictionary();
+  const merchants = new Dictionary();
+  const userName = new OptionalBuilder(n);
+  const country = new OptionalBuilder(n);
+  const mcc = new OptionalBuilder(n);
+  const ids = new Array<string>(n);
+  const timestamps = new Array<string>(n);
+  const user = new Uint32Array(n);
+  const amount = new Float64Array(n);
+  const location = new Uint32Array(n);
+  const merchant = new Uint32Array(n);
+  const epochMs = new Float64Array(n);
+  const localHour = new Uint8Array(n);
+  const riskScore = new Float64Array(n);
+  const riskLevel = new Uint8Array(n);
+  const recommendation = new Uint8Array(n);
+  const modelScore = new Float64Array(n);
+  const decisionFunction = new Float64Array(n);
+  const reasonRows: number[] = [];
+  const reasonCodes: ReasonCode[][] = [];
+  const reasonDetails: string[][] = [];
+  const extraRows: number[] = [];
+  const extra: Array<Record<string, unknown>> = [];
+  if (entries.length !== n) throw new Error(`internal error: ${n} decisions but ${entries.length} history entries in a batch`);
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    const d = decisions[k];
+    const id = d.transaction_id;
+    // Fresh decisions come in item order: scan forward (skipping repeats and prior decisions).
+    while (j < items.length && items[j].transaction_id !== id) j++;
+    if (j === items.length) throw new Error(`internal error: decision ${JSON.stringify(id)} has no transaction in its batch`);
+    const txn = items[j++];
+    const entry = entries[k];
+    if (entry.transaction_id !== id) throw new Error(`internal error: decision ${JSON.stringify(id)} is not in the order of the history entries`);
+    if (entry.epochMs !== txn.epochMs || entry.amount !== txn.amount || entry.location !== txn.location || entry.merchant_type !== txn.merchant_type || entry.localHour !== txn.localHour) {
+      // The log stores an entry as its transaction's fields; a core change that breaks this needs a new record format.
+      throw new Error(`internal error: the history entry of ${JSON.stringify(id)} differs from its transaction; the log record format must be extended`);
+    }
+    ids[k] = id;
+    timestamps[k] = txn.timestamp;
+    user[k] = users.code(txn.user_id);
+    amount[k] = txn.amount;
+    location[k] = locations.code(txn.location);
+    merchant[k] = merchants.code(txn.merchant_type);
+    epochMs[k] = txn.epochMs;
+    localHour[k] = txn.localHour;
+    userName.set(k, txn.user_name);
+    country.set(k, txn.country);
+    mcc.set(k, txn.mcc_code);
+    riskScore[k] = d.risk_score;
+    riskLevel[k] = code(LEVEL_CODE, d.risk_level, 'risk_level');
+    recommendation[k] = code(RECOMMENDATION_CODE, d.recommendation, 'recommendation');
+    modelScore[k] = d.model_score;
+    decisionFunction[k] = d.decision_function;
+    if (d.reason_codes.length > 0 || d.reason_details.length > 0) {
+      reasonRows.push(k);
+      reasonCodes.push(d.reason_codes);
+      reasonDetails.push(d.reason_details);
+    }
+    let more: Record<string, unknown> | null = null;
+    // Most results have exactly the column fields: skip the walk over their keys.
+    if (Object.keys(d).length !== COLUMN_FIELDS.size) {
+      for (const key in d) {
+        const value = (d as unknown as Record<string, unknown>)[key];
+        if (value !== undefined && !COLUMN_FIELDS.has(key)) (more ??= {})[key] = value;
+      }
+    }
+    if (more) {
+      extraRows.push(k);
+      extra.push(more);
+    }
+  }
+  return {
+    seq,
+    kind: 'batch',
+    format: RECORD_FORMAT,
+    at,
+    writer: stamp.writer,
+    model_version: stamp.model_version,
+    model_sha256: stamp.model_sha256,
+    n,
+    transaction_id: packStrings(ids),
+    users: users.values,
+    user,
+    amount,
+    locations: locations.values,
+    location,
+    merchants: merchants.values,
+    merchant,
+    timestamp: packStrings(timestamps),
+    epoch_ms: epochMs,
+    local_hour: localHour,
+    user_name: userName.build(),
+    country: country.build(),
+    mcc_code: mcc.build(),
+    risk_score: riskScore,
+    risk_level: riskLevel,
+    recommendation,
+    model_score: modelScore,
+    decision_function: decisionFunction,
+    reason_rows: Uint32Array.from(reasonRows),
+    reason_codes: reasonCodes,
+    reason_details: reasonDetails,
+    extra_rows: Uint32Array.from(extraRows),
+    extra,
+  };
+}
+
+/** A `clearHistory` record. */
+export function encodeClear(seq: number, at: number, writer: string, userId: string | null): ClearRecord {
+  return { seq, kind: 'clear', format: RECORD_FORMAT, at, writer, user_id: userId };
+}
+
+function code<T>(codes: ReadonlyMap<T, number>, value: T, field: string): number {
+  const c = codes.get(value);
+  if (c === undefined) throw new Error(`internal error: unknown ${field} ${JSON.stringify(value)}`);
+  return c;
+}
+
+/** Throws unless this build can read `rec` (a record written by a newer build, say). */
+export function checkRecordFormat(rec: { format?: number; seq?: number }): void {
+  if (rec.format !== RECORD_FORMAT) {
+    throw new Error(`decision log record ${rec.seq} has format ${rec.format}, this build reads format ${RECORD_FORMAT}; update the app`);
+  }
+}
+
+/** The transaction id of row `k`. */
+export function rowId(rec: BatchRecord, k: number): string {
+  return unpackString(rec.transaction_id, k);
+}
+
+/** The user of row `k`. */
+export function rowUser(rec: BatchRecord, k: number): string {
+  return rec.users[rec.user[k]];
+}
+
+/** The history entry of row `k` (with its transaction id, when the caller has it already). */
+export function rowEntry(rec: BatchRecord, k: number, id = rowId(rec, k)): HistoryEntry {
+  return {
+    transaction_id: id,
+    epochMs: rec.epoch_ms[k],
+    location: rec.locations[rec.location[k]],
+    merchant_type: rec.merchants[rec.merchant[k]],
+    amount: rec.amount[k],
+    localHour: rec.local_hour[k],
+  };
+}
+
+/** Position of `k` in an ascending sparse row list, or -1. */
+function sparseIndex(rows: Uint32Array, k: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < rows.length && rows[lo] === k ? lo : -1;
+}
+
+/** The decision of row `k`, as `detect` returned it. */
+export function rowResult(rec: BatchRecord, k: number): DetectionResult {
+  const r = sparseIndex(rec.reason_rows, k);
+  const result: DetectionResult = {
+    transaction_id: rowId(rec, k),
+    user_id: rowUser(rec, k),
+    risk_score: rec.risk_score[k],
+    risk_level: RISK_LEVELS[rec.risk_level[k]],
+    reason_codes: r < 0 ? [] : rec.reason_codes[r].slice(),
+    recommendation: RECOMMENDATIONS[rec.recommendation[k]],
+    reason_details: r < 0 ? [] : rec.reason_details[r].slice(),
+    model_score: rec.model_score[k],
+    decision_function: rec.decision_function[k],
+    model_version: rec.model_version,
+  };
+  const e = sparseIndex(rec.extra_rows, k);
+  // Records of the in-memory storage are shared: hand out copies.
+  return e < 0 ? result : Object.assign(result, structuredClone(rec.extra[e]));
+}
+
+/** The transaction of row `k`, as received (validated fields only). */
+export function rowTransaction(rec: BatchRecord, k: number): Transaction {
+  const txn: Transaction = {
+    transaction_id: rowId(rec, k),
+    user_id: rowUser(rec, k),
+    amount: rec.amount[k],
+    location: rec.locations[rec.location[k]],
+    timestamp: unpackString(rec.timestamp, k),
+    merchant_type: rec.merchants[rec.merchant[k]],
+  };
+  const userName = optionalAt(rec.user_name, k);
+  const country = optionalAt(rec.country, k);
+  const mcc = optionalAt(rec.mcc_code, k);
+  if (userName !== undefined) txn.user_name = userName;
+  if (country !== undefined) txn.country = country;
+  if (mcc !== undefined) txn.mcc_code = mcc;
+  return txn;
+}
+
+/** Row `k` as an entry of the decision log. */
+export function rowStoredDecision(rec: BatchRecord, k: number, label?: AnalystLabel): StoredDecision {
+  const d: StoredDecision = { ...rowResult(rec, k), decided_at: rec.at, model_sha256: rec.model_sha256, transaction: rowTransaction(rec, k) };
+  if (label !== undefined) d.analyst_label = label;
+  return d;
+}
+
+/** The row of `transactionId` in `rec`, or -1. */
+export function findRow(rec: BatchRecord, transactionId: string): number {
+  return indexOfPacked(rec.transaction_id, transactionId);
+}

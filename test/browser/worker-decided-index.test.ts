@@ -1,0 +1,56 @@
+import { expect } from '@esm-bundle/chai';
+import { DecidedIndex, fnv1a } from '../../src/worker/decided-index';
+import { indexOfPacked, packStrings, unpackString } from '../../src/worker/packed-strings';
+
+describe('decided-id index', () => {
+  it('finds ids restored from packed snapshot chunks and ids decided since, and forgets the oldest first', () => {
+    const index = new DecidedIndex(1000);
+    for (let i = 0; i < 600; i++) index.set(`id-${i}`, i + 1);
+    const restored = new DecidedIndex(1000);
+    restored.restore(index.toChunks(128));
+    expect(restored.size).to.equal(600);
+    expect(restored.get('id-0')).to.equal(1);
+    expect(restored.get('id-599')).to.equal(600);
+    expect(restored.get('id-600')).to.equal(undefined);
+    expect(restored.get('id-')).to.equal(undefined);
+    for (let i = 600; i < 1100; i++) restored.set(`id-${i}`, i + 1);
+    expect(restored.size).to.equal(1000);
+    expect(restored.has('id-99')).to.equal(false);
+    expect(restored.get('id-100')).to.equal(101);
+    expect(restored.get('id-1099')).to.equal(1100);
+    const again = new DecidedIndex(1000);
+    again.restore(restored.toChunks(300));
+    expect(again.size).to.equal(1000);
+    expect(again.has('id-99')).to.equal(false);
+    expect(again.get('id-100')).to.equal(101);
+    expect(again.get('id-1099')).to.equal(1100);
+  });
+
+  it('deletes ids of dropped records only when they point at that record', () => {
+    const index = new DecidedIndex(100);
+    index.set('a', 1);
+    index.set('b', 2);
+    index.delete('a', 2);
+    expect(index.get('a')).to.equal(1);
+    index.delete('a', 1);
+    expect(index.has('a')).to.equal(false);
+    const packed = new DecidedIndex(100);
+    packed.restore(index.toChunks(10));
+    packed.delete('b', 2);
+    expect(packed.has('b')).to.equal(false);
+    expect(packed.size).to.equal(0);
+  });
+
+  it('packs any strings, including empty ones and non-Latin text', () => {
+    const values = ['', 'tx-1', 'टीएक्स-२', '\u0000', 'emoji-🙂'];
+    const p = packStrings(values);
+    expect(values.map((_, i) => unpackString(p, i))).to.deep.equal(values);
+    expect(values.map((v) => indexOfPacked(p, v))).to.deep.equal([0, 1, 2, 3, 4]);
+    const ids = packStrings(['tx-11', 'tx-1', 'x-1', 'tx-1']);
+    expect(indexOfPacked(ids, 'tx-1')).to.equal(1);
+    expect(indexOfPacked(ids, 'x-1')).to.equal(2);
+    expect(indexOfPacked(ids, 'tx-')).to.equal(-1);
+    expect(indexOfPacked(ids, '1tx')).to.equal(-1);
+    expect(fnv1a('abc')).to.equal(fnv1a('xabcx', 1, 4));
+  });
+});
