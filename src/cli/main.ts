@@ -7,6 +7,7 @@ import { runScore, scoreUsage } from './commands/score';
 import { runTrain, trainUsage } from './commands/train';
 import { evalDetectorUsage, runEvalDetector } from './commands/eval-detector';
 import { runSimulate, simulateUsage } from './commands/simulate';
+import { compareUsage, runCompare } from './commands/compare';
 import { runSchema, schemaUsage } from './commands/schema';
 
 type Command = { run: (argv: string[], out: NodeJS.WritableStream) => Promise<number>; usage: string; summary: string };
@@ -19,6 +20,7 @@ export const commands: Record<string, Command> = {
   score: { run: runScore, usage: scoreUsage, summary: 'score JSONL transactions with history, rules and policy; JSONL results out' },
   'eval-detector': { run: runEvalDetector, usage: evalDetectorUsage, summary: 'recall per anomaly type, false positives, precision, PR-AUC on labelled traffic' },
   schema: { run: runSchema, usage: schemaUsage, summary: 'print the JSON Schema of a Transaction, a DetectionResult or an ErrorResult' },
+  compare: { run: runCompare, usage: compareUsage, summary: 'champion vs shadow model on JSONL: agreement, score correlation, disagreements' },
   'forest-score': { run: runForestScore, usage: forestScoreUsage, summary: 'print score_samples of every CSV row under a model file' },
 };
 

@@ -86,9 +86,67 @@ export interface DetectionResult {
   model_score: number;
   /** scikit-learn `decision_function` (score_samples - offset; negative means outlier). */
   decision_function: number;
-  /** Explanation of the model score, when computed. */
-  explanation?: unknown;
+  /** Explanation of the model score, when computed (see `DetectorConfig.explain`). */
+  explanation?: Explanation;
   model_version: string;
+}
+
+/** Whether a feature pushed the anomaly score up or down. */
+export const ContributionDirection = { RAISES_RISK: 'raises_risk', LOWERS_RISK: 'lowers_risk' } as const;
+export type ContributionDirection = (typeof ContributionDirection)[keyof typeof ContributionDirection];
+
+/** One feature's share of the anomaly score. */
+export interface FeatureContribution {
+  /** Feature name in the model's schema, e.g. "amount_vs_median". */
+  feature: string;
+  /** Human name, e.g. "Amount vs. this user's median". */
+  display_name: string;
+  /** The feature's raw value (before the model's scaler). */
+  value: number;
+  /** The value in the user's terms: "₹12,500", "first time in Delhi", "03:30". */
+  display_value: string;
+  /**
+   * Share of the anomaly score (`Explanation.value - Explanation.base_value`), in anomaly-score
+   * units; positive raises the risk. All contributions add up to that difference.
+   */
+  contribution: number;
+  /** The exact Shapley value of the mean path length (negative: isolated sooner, more anomalous). */
+  path_length: number;
+  /** 'raises_risk' when `contribution` > 0, else 'lowers_risk'. */
+  direction: ContributionDirection;
+}
+
+/** The user's own normal behaviour, from their history before the transaction. */
+export interface UserBaseline {
+  /** Past transactions the baseline is computed from. */
+  history_size: number;
+  /** Median past amount; null without history. */
+  typical_amount: number | null;
+  /** Most frequent past city (the most recent of equally frequent ones); null without history. */
+  home_city: string | null;
+  /** Most frequent local hours (0..23), most frequent first, at most three. */
+  usual_hours: number[];
+  /** One line: "usually ₹1,200 in Mumbai around 10:00, 14:00 (42 past transactions)". */
+  display: string;
+}
+
+/**
+ * Why the model scored a transaction as it did: exact Shapley values (TreeSHAP) of the forest's
+ * mean path length, scaled to the anomaly score s = 2^(-E[h]/c(psi)) = -model_score.
+ */
+export interface Explanation {
+  /** Anomaly score at the model's expected path length: 2^(-E[h]/c(psi)). */
+  base_value: number;
+  /** This transaction's anomaly score, -model_score (higher is more anomalous). */
+  value: number;
+  /** Every feature, largest |contribution| first; they sum to value - base_value. */
+  contributions: FeatureContribution[];
+  /** "Risk driven by: amount 12x this user's median, first transaction in Delhi". */
+  summary: string;
+  /** The user's normal behaviour the features compare against. */
+  baseline: UserBaseline;
+  /** The exactly explained quantity: mean path length, expected and of this transaction. */
+  path_length: { base_value: number; value: number };
 }
 
 /** A rejected transaction: names the field and the problem. */

@@ -1,5 +1,6 @@
 import { createTransactionValidator, type ContractConfig } from '../contract/validate';
-import type { DetectionResult, ErrorResult, HistoryEntry, ParsedTransaction } from '../contract/types';
+import { Recommendation, type DetectionResult, type ErrorResult, type HistoryEntry, type ParsedTransaction } from '../contract/types';
+import { explainerFor } from '../explain/explainer';
 import { writeFeatures } from '../features/feature-sets';
 import type { LoadedModel } from '../forest/model-file';
 import { scoreSamples } from '../forest/score';
@@ -9,11 +10,33 @@ import { createPolicyConfig, decide, type PolicyConfig } from '../policy/risk-po
 import { createRulesConfig, type RulesConfig } from '../rules/config';
 import { evaluateRules, type RuleHit } from '../rules/evaluate';
 
+/** Which decisions carry an explanation of the model score. */
+export const ExplainMode = {
+  /** None: scoring at full speed. */
+  none: 'none',
+  /** REVIEW and BLOCK decisions only (the default): the others are not slowed down. */
+  flagged: 'flagged',
+  /** Every decision (about a millisecond each for 150 trees). */
+  all: 'all',
+} as const;
+export type ExplainMode = (typeof ExplainMode)[keyof typeof ExplainMode];
+
 /** Configuration of a detector; every part has documented defaults. */
 export interface DetectorConfig {
   rules: Partial<RulesConfig>;
   policy: Partial<PolicyConfig>;
   contract: Partial<ContractConfig>;
+  /** Which decisions get `explanation` (default 'flagged': REVIEW and BLOCK). */
+  explain: ExplainMode;
+}
+
+/**
+ * Sees every freshly decided transaction (not idempotent repeats) after its decision is taken:
+ * drift monitors, shadow comparisons, metrics. `rawRow` is the transaction's feature row before
+ * the model's scaler, a view that is reused after the call returns.
+ */
+export interface DetectionObserver {
+  observe(rawRow: Float64Array, result: DetectionResult): void;
 }
 
 /** What `detect` returns for one input: a decision or a named error. */
@@ -30,6 +53,8 @@ export interface DetectorOptions {
   /** Where history and decisions live (default: in memory). */
   history?: HistoryStore;
   config?: Partial<DetectorConfig>;
+  /** Called for every freshly decided transaction (e.g. a `DriftMonitor`). */
+  observer?: DetectionObserver;
 }
 
 /** Scores transactions: validation, history, features, forest, rules, risk policy. */
@@ -37,6 +62,8 @@ export interface Detector {
   readonly model: LoadedModel;
   readonly rules: RulesConfig;
   readonly policy: PolicyConfig;
+  /** Which decisions carry an explanation. */
+  readonly explain: ExplainMode;
   /** Decides one transaction (or returns its error). */
   detect(input: unknown): Promise<DetectOutcome>;
   /**
@@ -60,6 +87,11 @@ export function createDetector(options: DetectorOptions): Detector {
   const rules = createRulesConfig(options.config?.rules);
   const policy = createPolicyConfig(options.config?.policy);
   const validate = createTransactionValidator(options.config?.contract);
+  const explainMode = options.config?.explain ?? ExplainMode.flagged;
+  if (!Object.values(ExplainMode).includes(explainMode)) throw new Error(`config.explain must be 'none', 'flagged' or 'all', got ${JSON.stringify(explainMode)}`);
+  const observer = options.observer;
+  // Raw feature rows are kept for the batch only when something reads them after scoring.
+  const keepRaw = explainMode !== ExplainMode.none || observer !== undefined;
   const schema = model.file.feature_schema;
   const nf = model.nFeatures;
   const offset = model.file.offset;
@@ -67,6 +99,7 @@ export function createDetector(options: DetectorOptions): Detector {
   const version = model.file.model_version;
   const scratch = new Float64Array(nf);
   let rows = new Float32Array(nf * 256);
+  let raw = new Float64Array(keepRaw ? nf * 256 : 0);
   let scores = new Float64Array(256);
 
   function decideWithin(tx: HistoryTransaction, items: readonly ParsedTransaction[]): DetectionResult[] {
@@ -74,6 +107,7 @@ export function createDetector(options: DetectorOptions): Detector {
     if (rows.length < n * nf) {
       rows = new Float32Array(n * nf);
       scores = new Float64Array(n);
+      if (keepRaw) raw = new Float64Array(n * nf);
     }
     const results: DetectionResult[] = new Array(n);
     const hits: RuleHit[][] = new Array(n);
@@ -94,10 +128,12 @@ export function createDetector(options: DetectorOptions): Detector {
       }
       firstInBatch.set(txn.transaction_id, i);
       const history = tx.history(txn.user_id);
-      writeFeatures(schema, txn, history, scratch, 0);
       const o = fresh.length * nf;
-      if (scaler === null) for (let f = 0; f < nf; f++) rows[o + f] = scratch[f];
-      else for (let f = 0; f < nf; f++) rows[o + f] = (scratch[f] - scaler.mean[f]) / scaler.scale[f];
+      const src = keepRaw ? raw : scratch;
+      const so = keepRaw ? o : 0;
+      writeFeatures(schema, txn, history, src, so);
+      if (scaler === null) for (let f = 0; f < nf; f++) rows[o + f] = src[so + f];
+      else for (let f = 0; f < nf; f++) rows[o + f] = (src[so + f] - scaler.mean[f]) / scaler.scale[f];
       hits[i] = evaluateRules(txn, history, rules);
       tx.append(txn.user_id, historyEntry(txn));
       fresh.push(i);
@@ -120,8 +156,14 @@ export function createDetector(options: DetectorOptions): Detector {
         decision_function: df,
         model_version: version,
       };
+      if (explainMode === ExplainMode.all || (explainMode === ExplainMode.flagged && d.recommendation !== Recommendation.APPROVE)) {
+        // The history now also holds this batch's appends; the baseline skips the transaction
+        // itself and anything later, as the feature function did.
+        result.explanation = explainerFor(model).explain(raw.subarray(k * nf, (k + 1) * nf), { txn, history: tx.history(txn.user_id) });
+      }
       tx.recordDecision(result);
       results[i] = result;
+      if (observer !== undefined) observer.observe(raw.subarray(k * nf, (k + 1) * nf), result);
     }
     for (const [i, first] of repeats) results[i] = results[first];
     return results;
@@ -151,6 +193,7 @@ export function createDetector(options: DetectorOptions): Detector {
     model,
     rules,
     policy,
+    explain: explainMode,
     decideWithin,
     validate,
     detectBatch,

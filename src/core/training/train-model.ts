@@ -3,9 +3,11 @@ import { historyEntry } from '../detector/detector';
 import { FEATURE_NAMES, featureSchemaFor, FeatureSet, writeFeatures, type SeedEncoding } from '../features/feature-sets';
 import { toModelFile, type FeatureSchema, type ModelFile } from '../forest/model-file';
 import { prepareRows } from '../forest/prepare';
+import { compileForest, scoreSamples } from '../forest/score';
 import { trainForest } from '../forest/train';
 import { DEFAULT_FOREST_PARAMS, type ForestParams } from '../forest/types';
 import { MemoryHistoryStore } from '../history/memory-store';
+import { featureDistributions, scoreDistribution } from '../monitoring/distributions';
 
 /** Defaults of a transaction model: 150 trees, psi 256, contamination 0.01 (the old service's). */
 export const DEFAULT_TRANSACTION_PARAMS: ForestParams = { ...DEFAULT_FOREST_PARAMS, n_estimators: 150, contamination: 0.01 };
@@ -22,6 +24,9 @@ export interface TrainTransactionOptions {
 /**
  * Trains a transaction model: replays `transactions` (validated, in time order) through the same
  * history and feature code the detector uses, then grows the forest. Same inputs, same bytes.
+ * The file's extras keep the training distribution of every feature (raw values) and of the
+ * score of every training row, for drift monitoring (`extras.feature_distributions`,
+ * `extras.score_distribution`).
  */
 export function trainTransactionModel(transactions: readonly ParsedTransaction[], options: TrainTransactionOptions): ModelFile {
   const set = options.featureSet ?? FeatureSet.behavioral;
@@ -35,11 +40,13 @@ export function trainTransactionModel(transactions: readonly ParsedTransaction[]
   if (set === FeatureSet.seed) schema.scaler = fitScaler(raw, nf);
   const rows = prepareRows(raw, nf, schema.scaler);
   const trained = trainForest(rows, nf, params);
+  const scores = scoreSamples(compileForest(trained.nodes, nf, trained.psi), rows);
   return toModelFile(trained, {
     featureSchema: schema,
     createdAt: options.createdAt,
     modelVersion: options.modelVersion,
     nTrainingRows: transactions.length,
+    extras: { feature_distributions: featureDistributions(schema.names, raw), score_distribution: scoreDistribution(scores) },
   });
 }
 
