@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { validateTransaction } from '../../src/core/contract';
 import type { ParsedTransaction, Transaction } from '../../src/core/contract/types';
 import { createDetector } from '../../src/core/detector';
-import { loadModel, serializeModel, type LoadedModel } from '../../src/core/forest';
+import { contentHash, loadModel, serializeModel, type LoadedModel, type ModelFile } from '../../src/core/forest';
 import { binIndex, createDriftMonitor, modelDistributions, populationStabilityIndex, type DriftMonitor } from '../../src/core/monitoring';
 import { simulate } from '../../src/core/simulator';
 import { trainTransactionModel } from '../../src/core/training';
 import { expectAllClose } from '../helpers/all-close';
-import { defaultModel } from '../helpers/model';
 
 const parse = (t: Transaction): ParsedTransaction => {
   const v = validateTransaction(t);
@@ -140,11 +139,14 @@ describe('training distributions in the model file', () => {
   });
 
   it('monitors only the score of a model file without feature distributions, and says why', async () => {
-    const m = defaultModel();
+    // A file as trained before distributions were stored (or exported from scikit-learn).
+    const { extras: _dropped, ...bare } = trainTransactionModel(training.slice(0, 3000), { createdAt: '2026-01-01T00:00:00Z', params: { seed: 9, n_estimators: 10 } });
+    const m = loadModel({ ...bare, sha256: contentHash(bare as ModelFile) });
     const report = (await monitorTraffic(m, serving.slice(0, 1000))).report();
     expect(report.features).toEqual([]);
     expect(report.note).toMatch(/feature_distributions/);
     expect(report.score.feature).toBe('score');
+    expect(report.score.psi).toBeGreaterThanOrEqual(0);
     expect(modelDistributions(m.file).scoreSource).toBe('training_scores.quantiles');
   });
 });
