@@ -11,7 +11,7 @@ import { compileForest, parseModel, prepareRows, scoreSamples, trainForest } fro
 import { readNumericCsv } from '../src/cli/csv';
 import { runTool, sklearnVersion } from './sklearn';
 
-const ODDS = process.env.ODDS_DIR ?? new URL('../../shared/datasets/odds/', import.meta.url).pathname;
+const ODDS = process.env.ODDS_DIR ?? new URL('../test/fixtures/odds/', import.meta.url).pathname;
 const DATASETS = (process.env.BENCH_DATASETS ?? 'shuttle.csv,http.csv.gz').split(',');
 const TREES = 150;
 

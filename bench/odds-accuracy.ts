@@ -10,7 +10,7 @@ import { rocAuc } from '../src/core/metrics/auc';
 import { readNumericCsv } from '../src/cli/csv';
 
 /** Where the ODDS datasets and their scikit-learn baseline live. */
-export const ODDS_DIR = process.env.ODDS_DIR ?? new URL('../../shared/datasets/odds/', import.meta.url).pathname;
+export const ODDS_DIR = process.env.ODDS_DIR ?? new URL('../test/fixtures/odds/', import.meta.url).pathname;
 
 interface Baseline {
   datasets: Record<string, { file: string; t100: { auc_mean: number; auc_std: number } ; paper_auc: number | null }>;

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runTool, sklearnVersion } from '../../bench/sklearn';
 import { expectAllClose } from '../helpers/all-close';
 
-const ODDS = new URL('../../../shared/datasets/odds/', import.meta.url).pathname;
+const ODDS = new URL('../fixtures/odds/', import.meta.url).pathname;
 const BIN = new URL('../../bin/txn-anomaly.js', import.meta.url).pathname;
 const hasSklearn = sklearnVersion() !== null;
 const work = mkdtempSync(join(tmpdir(), 'txn-parity-'));
