@@ -169,25 +169,7 @@ export function createDetector(options: DetectorOptions): Detector {
     return results;
   }
 
-  async function detectBatch(inputs: readonly unknown[]): Promise<DetectOutcome[]> {
-    const out: DetectOutcome[] = new Array(inputs.length);
-    const valid: ParsedTransaction[] = [];
-    const at: number[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      const v = validate(inputs[i]);
-      if (v.ok) {
-        valid.push(v.value);
-        at.push(i);
-      } else out[i] = v.error;
-    }
-    if (valid.length > 0) {
-      const users = [...new Set(valid.map((t) => t.user_id))];
-      const ids = valid.map((t) => t.transaction_id);
-      const decided = await store.transact(users, ids, (tx) => decideWithin(tx, valid));
-      for (let k = 0; k < decided.length; k++) out[at[k]] = decided[k];
-    }
-    return out;
-  }
+  const detectBatch = (inputs: readonly unknown[]): Promise<DetectOutcome[]> => detectBatchWith(inputs, validate, store, decideWithin);
 
   return {
     model,
@@ -201,6 +183,35 @@ export function createDetector(options: DetectorOptions): Detector {
       return (await detectBatch([input]))[0];
     },
   };
+}
+
+/**
+ * Validates a batch, then decides its valid items in one unit of storage work: bad items get
+ * their error result and touch nothing. Shared by the detector and the shadow detector.
+ */
+export async function detectBatchWith(
+  inputs: readonly unknown[],
+  validate: Detector['validate'],
+  store: HistoryStore,
+  decideWithin: (tx: HistoryTransaction, items: readonly ParsedTransaction[]) => DetectionResult[],
+): Promise<DetectOutcome[]> {
+  const out: DetectOutcome[] = new Array(inputs.length);
+  const valid: ParsedTransaction[] = [];
+  const at: number[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const v = validate(inputs[i]);
+    if (v.ok) {
+      valid.push(v.value);
+      at.push(i);
+    } else out[i] = v.error;
+  }
+  if (valid.length > 0) {
+    const users = [...new Set(valid.map((t) => t.user_id))];
+    const ids = valid.map((t) => t.transaction_id);
+    const decided = await store.transact(users, ids, (tx) => decideWithin(tx, valid));
+    for (let k = 0; k < decided.length; k++) out[at[k]] = decided[k];
+  }
+  return out;
 }
 
 /** The part of a transaction kept in history. */

@@ -6,7 +6,7 @@
  * champion stays on as the shadow), and a rollback swaps them back.
  */
 import type { DetectionResult, ParsedTransaction, Recommendation, RiskLevel } from '../contract/types';
-import { createDetector, type DetectionObserver, type DetectOutcome, type Detector, type DetectorConfig } from '../detector/detector';
+import { createDetector, detectBatchWith, type DetectionObserver, type DetectOutcome, type Detector, type DetectorConfig } from '../detector/detector';
 import { writeFeatures } from '../features/feature-sets';
 import type { LoadedModel } from '../forest/model-file';
 import { scoreSamples } from '../forest/score';
@@ -219,25 +219,7 @@ export function createShadowDetector(options: ShadowDetectorOptions): ShadowDete
     return results;
   }
 
-  async function detectBatch(inputs: readonly unknown[]): Promise<DetectOutcome[]> {
-    const out: DetectOutcome[] = new Array(inputs.length);
-    const valid: ParsedTransaction[] = [];
-    const at: number[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      const v = inner.validate(inputs[i]);
-      if (v.ok) {
-        valid.push(v.value);
-        at.push(i);
-      } else out[i] = v.error;
-    }
-    if (valid.length > 0) {
-      const users = [...new Set(valid.map((t) => t.user_id))];
-      const ids = valid.map((t) => t.transaction_id);
-      const decided = await store.transact(users, ids, (tx) => decideWithin(tx, valid));
-      for (let k = 0; k < decided.length; k++) out[at[k]] = decided[k];
-    }
-    return out;
-  }
+  const detectBatch = (inputs: readonly unknown[]): Promise<DetectOutcome[]> => detectBatchWith(inputs, inner.validate, store, decideWithin);
 
   return {
     get model() {
