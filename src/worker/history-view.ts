@@ -49,7 +49,7 @@ export interface SnapshotParts {
 }
 
 /** Materialised histories and decided ids. */
-export class HistoryView {
+export class HistoryView implements HistorySource {
   private readonly users = new Map<string, Slot>();
   readonly decided: DecidedIndex;
   /** Every log record up to this sequence number is applied. */
@@ -98,9 +98,12 @@ export class HistoryView {
     this.lastSeq = rec.seq;
   }
 
-  /** A copy-on-write view for scoring one batch; the view itself changes only when the batch commits. */
-  overlay(priors: ReadonlyMap<string, DetectionResult>): BatchOverlay {
-    return new BatchOverlay(this, priors);
+  /**
+   * A copy-on-write view for scoring one batch, on top of the view or of the overlay of an earlier
+   * batch of the same write; the view itself changes only when the batch commits.
+   */
+  overlay(priors: ReadonlyMap<string, DetectionResult>, source: HistorySource = this): BatchOverlay {
+    return new BatchOverlay(this.retention, source, priors);
   }
 
   /**
@@ -318,39 +321,57 @@ function code(dict: Map<string, number>, value: string): number {
   return c;
 }
 
+/** What an overlay reads through: the view, or the overlay of an earlier batch of the same write. */
+export interface HistorySource {
+  history(userId: string): readonly HistoryEntry[];
+  /** A decision taken by this source and not yet committed (overlays only). */
+  pendingDecision?(transactionId: string): DetectionResult | undefined;
+}
+
 /**
- * The {@link HistoryTransaction} of one batch: reads the view, appends to copies of the touched
- * users' histories (so later items of the batch see earlier ones), and collects the batch's
- * entries and decisions for its log record. Discarded if the record does not commit.
+ * The {@link HistoryTransaction} of one batch: reads its source (the view, or the overlay of the
+ * batch before it in the same IndexedDB transaction), appends to copies of the touched users'
+ * histories (so later items, and later batches of the same write, see earlier ones), and collects
+ * the batch's entries and decisions for its log record. Discarded if the record does not commit.
  */
-export class BatchOverlay implements HistoryTransaction {
+export class BatchOverlay implements HistoryTransaction, HistorySource {
   /** Fresh decisions, in order: the rows of the batch's record. */
   readonly decisions: DetectionResult[] = [];
   /** History entries appended, in order. */
   readonly entries: HistoryEntry[] = [];
   /** The touched users' histories after the batch. */
   readonly copies = new Map<string, HistoryEntry[]>();
+  private byId: Map<string, DetectionResult> | null = null;
 
   constructor(
-    private readonly view: HistoryView,
+    private readonly retention: RetentionConfig,
+    private readonly source: HistorySource,
     private readonly priors: ReadonlyMap<string, DetectionResult>,
   ) {}
 
   history(userId: string): readonly HistoryEntry[] {
-    return this.copies.get(userId) ?? this.view.history(userId);
+    return this.copies.get(userId) ?? this.source.history(userId);
   }
 
   priorDecision(transactionId: string): DetectionResult | undefined {
-    return this.priors.get(transactionId);
+    return this.priors.get(transactionId) ?? this.source.pendingDecision?.(transactionId);
+  }
+
+  pendingDecision(transactionId: string): DetectionResult | undefined {
+    if (this.byId === null) {
+      this.byId = new Map();
+      for (const d of this.decisions) this.byId.set(d.transaction_id, d);
+    }
+    return this.byId.get(transactionId) ?? this.source.pendingDecision?.(transactionId);
   }
 
   append(userId: string, entry: HistoryEntry): void {
     let h = this.copies.get(userId);
     if (!h) {
-      h = this.view.history(userId).slice();
+      h = this.source.history(userId).slice();
       this.copies.set(userId, h);
     }
-    appendWithRetention(h, entry, this.view.retention);
+    appendWithRetention(h, entry, this.retention);
     this.entries.push(entry);
   }
 

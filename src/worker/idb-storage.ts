@@ -3,12 +3,16 @@
  * snapshots, with the materialised view in memory. See `db-schema.ts` for the stores and
  * `README.md` for the design and its measured numbers.
  *
- * Consistency across tabs: every write is one readwrite transaction on `log` that first reads the
- * records appended since this worker's view (another tab's batches), applies them, then scores and
- * appends. IndexedDB runs readwrite transactions with overlapping scope one at a time, in order,
- * across all connections of the origin, so two workers on one database see each other's
- * transactions in their velocity windows, idempotency holds across them, and sequence numbers
- * never collide. No lock beyond IndexedDB's own is needed.
+ * Consistency across tabs (two workers on one database): batches are written optimistically
+ * under the next log sequence number with `add`, which fails when another worker took that number
+ * first; the batch is then scored again after reading the other worker's records. Sequence numbers
+ * are dense and IndexedDB runs readwrite transactions on a store one at a time, so a write that
+ * succeeds was scored on the complete log: each worker sees the other's transactions in its
+ * velocity window, idempotency holds across them, and nothing is overwritten. No lock beyond
+ * IndexedDB's own is needed.
+ *
+ * Every operation that changes the view runs in one queue (`exclusive`), so the view changes in
+ * one order; batches that arrive while a write is under way share the next write (group commit).
  */
 import type { DetectionResult, HistoryEntry, ParsedTransaction } from '../core/contract/types';
 import type { HistoryTransaction } from '../core/history/history-store';
@@ -25,8 +29,9 @@ import {
   type StorageFaults,
   type StorageSettings,
   type StorageStats,
+  newWriteTiming,
 } from './detector-storage';
-import { HistoryView } from './history-view';
+import { HistoryView, type HistorySource } from './history-view';
 import { encodeClear, type RecordStamp } from './log-record';
 import type { AnalystLabel, StoredDecision } from './service-types';
 import { StorageError, StorageFailure, describeStorageError } from './storage-errors';
@@ -34,12 +39,25 @@ import type { IDBPObjectStore, IDBPTransaction, StoreNames } from 'idb';
 
 /** Attempts of a batch that keeps losing the race for the next sequence number to other tabs. */
 const MAX_WRITE_ATTEMPTS = 100;
+/** A group commit takes at most this many waiting batches... */
+const MAX_GROUP_BATCHES = 16;
+/** ...and at most this many transactions (unless its first batch alone is larger). */
+const MAX_GROUP_ITEMS = 16_000;
 /** Log records read per request when catching up or rebuilding. */
 const LOG_PAGE = 256;
 /** History entries per snapshot chunk. */
 const HISTORY_CHUNK_ROWS = 100_000;
 /** Decided ids per snapshot chunk. */
 const INDEX_CHUNK_IDS = 250_000;
+
+/** A batch waiting for its write. */
+interface BatchJob {
+  items: readonly ParsedTransaction[];
+  decide: (tx: HistoryTransaction) => DetectionResult[];
+  stamp: Omit<RecordStamp, 'writer'>;
+  resolve(outcome: BatchOutcome): void;
+  reject(error: unknown): void;
+}
 
 type LogStore = IDBPObjectStore<DetectorDB, StoreNames<DetectorDB>[], 'log', 'readonly' | 'readwrite'>;
 
@@ -50,12 +68,17 @@ export class IdbStorage implements DetectorStorage {
   private readonly view: HistoryView;
   private closedReason: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Batches waiting for the next group commit, oldest first. */
+  private readonly waiting: BatchJob[] = [];
+  /** A group commit is queued (it takes every batch waiting when it starts). */
+  private writeQueued = false;
   private compactionQueued = false;
   private compactions = 0;
   private lastCompactionMs: number | null = null;
   private lastCompactionError: string | null = null;
   /** Batches scored again because another worker appended first. */
   private conflicts = 0;
+  private readonly timing = newWriteTiming();
 
   private constructor(
     readonly name: string,
@@ -102,49 +125,119 @@ export class IdbStorage implements DetectorStorage {
   }
 
   /**
-   * Optimistic: scores against the view and adds the record under the next sequence number
-   * without reading first. If another worker appended since this view was brought up to date,
-   * that number is taken (`add` fails with ConstraintError, the transaction aborts, nothing is
-   * stored): catch up and score again. Sequence numbers are dense, so a successful `add` proves
-   * the view was complete when the batch was scored.
+   * Queues the batch for the next write. Batches that arrive while a write is under way are
+   * written together in the following one (group commit): each keeps its own record and
+   * sequence number, but they share one IndexedDB transaction and one wait for its commit.
    */
   decide(items: readonly ParsedTransaction[], decide: (tx: HistoryTransaction) => DetectionResult[], stamp: Omit<RecordStamp, 'writer'>): Promise<BatchOutcome> {
-    return this.exclusive(async () => {
-      for (let attempt = 1; ; attempt++) {
-        const tx = this.writeTransaction(['log']);
-        let outcome: BatchOutcome;
-        const failed = new FirstError();
-        try {
-          const log = tx.objectStore('log');
-          const priors = new Map<string, DetectionResult>();
-          const locations = priorLocations(this.view, items);
-          if (locations.size > 0) {
-            await Promise.all([...locations].map(async ([seq, ids]) => collectPriors(await log.get(seq), ids, priors)));
-          }
-          outcome = scoreBatch(this.view, items, priors, decide, this.view.lastSeq + 1, this.settings.now(), { ...stamp, writer: this.settings.writer });
-          if (outcome.record) {
-            this.faults?.beforeCommit?.();
-            // `add`, not `put`: a sequence number is never overwritten. A failure aborts the transaction and is reported by `done`.
-            log.add(outcome.record).catch(failed.keep);
-          }
-          await tx.done;
-        } catch (caught) {
-          abortQuietly(tx);
-          const e = failed.error ?? caught;
-          if (errorName(e) === 'ConstraintError' && attempt < MAX_WRITE_ATTEMPTS) {
-            this.conflicts++;
-            await this.refresh();
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      this.waiting.push({ items, decide, stamp, resolve, reject });
+      this.scheduleWrite();
+    });
+  }
+
+  /** Queues a group commit unless one is queued already (it takes every batch waiting when it starts). */
+  private scheduleWrite(): void {
+    if (this.writeQueued || this.waiting.length === 0) return;
+    this.writeQueued = true;
+    void this.exclusive(async () => {
+      this.writeQueued = false;
+      let n = 0;
+      let size = 0;
+      while (n < this.waiting.length && n < MAX_GROUP_BATCHES && (n === 0 || size + this.waiting[n].items.length <= MAX_GROUP_ITEMS)) size += this.waiting[n++].items.length;
+      const group = this.waiting.splice(0, n);
+      this.scheduleWrite(); // batches beyond the group limits go in the next write
+      await this.writeGroup(group);
+    });
+  }
+
+  /**
+   * Writes a group of batches in one transaction. Optimistic: scores against the view and adds
+   * the records under the next sequence numbers without reading first. If another worker appended
+   * since this view was brought up to date, the first number is taken (`add` fails with
+   * ConstraintError, the transaction aborts, nothing is stored): catch up and score again.
+   * Sequence numbers are dense, so a successful `add` proves the view was complete when the
+   * batches were scored. Each batch is scored on top of the ones before it in the group.
+   */
+  private async writeGroup(group: BatchJob[]): Promise<void> {
+    if (group.length === 0) return;
+    const items = group.reduce((n, job) => n + job.items.length, 0);
+    for (let attempt = 1; ; attempt++) {
+      let tx: IDBPTransaction<DetectorDB, 'log'[], 'readwrite'>;
+      const failed = new FirstError();
+      // Per batch: its outcome, or the error its scoring threw (that batch alone fails).
+      const outcomes: Array<BatchOutcome | { error: unknown }> = [];
+      try {
+        tx = this.writeTransaction(['log']);
+      } catch (e) {
+        for (const job of group) job.reject(e);
+        return;
+      }
+      try {
+        const log = tx.objectStore('log');
+        // Decisions taken earlier (by this or another worker) of transactions in the group: read their records.
+        const priors = new Map<string, DetectionResult>();
+        const locations = priorLocations(
+          this.view,
+          group.flatMap((job) => job.items),
+        );
+        if (locations.size > 0) await Promise.all([...locations].map(async ([seq, ids]) => collectPriors(await log.get(seq), ids, priors)));
+        let source: HistorySource = this.view;
+        let seq = this.view.lastSeq + 1;
+        const at = this.settings.now();
+        for (const job of group) {
+          const t0 = performance.now();
+          let outcome: BatchOutcome;
+          try {
+            outcome = scoreBatch(this.view, job.items, priors, job.decide, seq, at, { ...job.stamp, writer: this.settings.writer }, source);
+          } catch (error) {
+            outcomes.push({ error });
             continue;
           }
-          throw e instanceof DOMException ? describeStorageError(e, `storing the batch of ${items.length} transaction${items.length === 1 ? '' : 's'}`) : e;
+          const t1 = performance.now();
+          this.timing.score_ms += t1 - t0;
+          outcomes.push(outcome);
+          if (!outcome.record) continue;
+          this.faults?.beforeCommit?.();
+          // `add`, not `put`: a sequence number is never overwritten. A failure aborts the transaction and is reported by `done`.
+          log.add(outcome.record).catch(failed.keep);
+          this.timing.store_ms += performance.now() - t1;
+          source = outcome.overlay;
+          seq++;
         }
-        if (outcome.record) {
-          this.view.commitOverlay(outcome.overlay, outcome.record);
-          this.maybeCompact();
+        const t2 = performance.now();
+        await tx.done;
+        this.timing.commit_wait_ms += performance.now() - t2;
+      } catch (caught) {
+        abortQuietly(tx);
+        const e = failed.error ?? caught;
+        if (errorName(e) === 'ConstraintError' && attempt < MAX_WRITE_ATTEMPTS) {
+          this.conflicts++;
+          try {
+            await this.refresh();
+            continue;
+          } catch (refreshError) {
+            for (const job of group) job.reject(refreshError);
+            return;
+          }
         }
-        return outcome;
+        const error = e instanceof DOMException ? describeStorageError(e, `storing ${group.length === 1 ? 'the batch' : `${group.length} batches`} of ${items} transaction${items === 1 ? '' : 's'}`) : e;
+        for (const job of group) job.reject(error);
+        return;
       }
-    });
+      const t3 = performance.now();
+      for (const outcome of outcomes) if ('record' in outcome && outcome.record) this.view.commitOverlay(outcome.overlay, outcome.record);
+      this.timing.apply_ms += performance.now() - t3;
+      this.timing.batches += group.length;
+      this.timing.writes++;
+      for (let i = 0; i < group.length; i++) {
+        const outcome = outcomes[i];
+        if ('error' in outcome) group[i].reject(outcome.error);
+        else group[i].resolve(outcome);
+      }
+      this.maybeCompact();
+      return;
+    }
   }
 
   history(userId: string): Promise<HistoryEntry[]> {
@@ -221,6 +314,7 @@ export class IdbStorage implements DetectorStorage {
     return {
       kind: this.kind,
       ...this.view.stats(),
+      timing: { ...this.timing },
       conflicts: this.conflicts,
       compactions: this.compactions,
       lastCompactionMs: this.lastCompactionMs,
@@ -231,11 +325,6 @@ export class IdbStorage implements DetectorStorage {
   close(): void {
     if (this.closedReason === null) this.closedReason = 'the service closed it';
     this.db.close();
-  }
-
-  /** Writes a snapshot now (also run automatically; exposed for tests and benchmarks). */
-  compact(): Promise<void> {
-    return this.exclusive(() => this.compactNow());
   }
 
   private maybeCompact(): void {

@@ -18,6 +18,7 @@ import {
   type NormalizedQuery,
   type StorageSettings,
   type StorageStats,
+  newWriteTiming,
 } from './detector-storage';
 import { HistoryView } from './history-view';
 import { encodeClear, rowId, type RecordStamp } from './log-record';
@@ -33,6 +34,7 @@ export class MemoryStorage implements DetectorStorage {
   private readonly bySeq = new Map<number, LogRecord>();
   private readonly labels = new Map<string, AnalystLabel>();
   private rows = 0;
+  private readonly timing = newWriteTiming();
 
   constructor(private readonly settings: StorageSettings) {
     // The log's bound applies; the index only forgets what the log dropped.
@@ -42,11 +44,16 @@ export class MemoryStorage implements DetectorStorage {
   async decide(items: readonly ParsedTransaction[], decide: (tx: HistoryTransaction) => DetectionResult[], stamp: Omit<RecordStamp, 'writer'>): Promise<BatchOutcome> {
     const priors = new Map<string, DetectionResult>();
     for (const [seq, ids] of priorLocations(this.view, items)) collectPriors(this.bySeq.get(seq), ids, priors);
+    const t0 = performance.now();
     const outcome = scoreBatch(this.view, items, priors, decide, this.view.lastSeq + 1, this.settings.now(), { ...stamp, writer: this.settings.writer });
+    const t1 = performance.now();
+    this.timing.score_ms += t1 - t0;
     if (outcome.record) {
       this.view.commitOverlay(outcome.overlay, outcome.record);
       this.append(outcome.record);
     }
+    this.timing.apply_ms += performance.now() - t1;
+    this.timing.batches++;
     return outcome;
   }
 
@@ -70,7 +77,7 @@ export class MemoryStorage implements DetectorStorage {
   }
 
   stats(): StorageStats {
-    return { kind: this.kind, ...this.view.stats(), conflicts: 0, compactions: 0, lastCompactionMs: null, lastCompactionError: null };
+    return { kind: this.kind, ...this.view.stats(), timing: { ...this.timing }, conflicts: 0, compactions: 0, lastCompactionMs: null, lastCompactionError: null };
   }
 
   close(): void {

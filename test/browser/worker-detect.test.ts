@@ -63,6 +63,19 @@ describe('detector worker: detect, restarts and subscriptions', () => {
     expect((await client.history('traveller')).map((e) => e.location)).to.deep.equal(['Mumbai', 'Delhi', 'Bangalore', 'Chennai']);
   });
 
+  it('scores calls in flight together in call order: a later call sees the earlier ones, repeats are not counted twice', async () => {
+    const client = kit.client({ modelUrl: MODEL_URL, dbName: kit.db('in-flight') });
+    await client.ready();
+    const cities = ['Mumbai', 'Delhi', 'Bangalore', 'Chennai'];
+    const calls = cities.map((c, i) => client.detect(txn(`f${i}`, 'flight', c, `${DAY}T10:00:0${i}+05:30`)));
+    const repeat = client.detect(txn('f3', 'flight', 'Chennai', `${DAY}T10:00:03+05:30`));
+    const results = (await Promise.all(calls)).map(decision);
+    expect(results[3].reason_codes).to.include(ReasonCode.VELOCITY_MULTI_CITY);
+    expect(results.slice(0, 3).some((r) => r.reason_codes.includes(ReasonCode.VELOCITY_MULTI_CITY))).to.equal(false);
+    expect(await repeat).to.deep.equal(results[3]);
+    expect((await client.history('flight')).map((e) => e.transaction_id)).to.deep.equal(['f0', 'f1', 'f2', 'f3']);
+  });
+
   it('returns the stored decision for a repeated transaction_id after a restart and does not count it again', async () => {
     const client = kit.client({ modelUrl: MODEL_URL, dbName: kit.db('idempotent') });
     decision(await client.detect(txn('r1', 'repeat', 'Mumbai', `${DAY}T10:00:00+05:30`)));

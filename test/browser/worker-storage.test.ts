@@ -166,6 +166,15 @@ describe('detector worker: storage', () => {
     const m = await service.metrics();
     expect(m.transactions).to.equal(3);
     expect(m.repeats).to.equal(0);
+    // Batches written together (one group commit) fail together, and a retry decides them all.
+    quotaFull = true;
+    const group = [0, 1, 2].map((i) => service.detectBatch([txn(`g${i}`, 'uq', 'Pune', `${DAY}T11:0${i}:00Z`)]));
+    const failures = await Promise.all(group.map((p) => rejection(p)));
+    expect(failures.map((f) => f.message)).to.satisfy((ms: string[]) => ms.every((msg) => msg.includes('nothing of it was stored')));
+    quotaFull = false;
+    expect(await service.history('uq')).to.have.length(3);
+    await Promise.all([0, 1, 2].map((i) => service.detectBatch([txn(`g${i}`, 'uq', 'Pune', `${DAY}T11:0${i}:00Z`)])));
+    expect(await service.history('uq')).to.have.length(6);
   });
 
   it('scores with in-memory history where IndexedDB does not exist, and says so', async () => {
