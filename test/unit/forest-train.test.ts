@@ -236,12 +236,19 @@ describe('trainForest on planted outliers', () => {
 });
 
 describe('training seeds', () => {
-  it('grows different forests for seeds -1 and 0', async () => {
+  it('grows different forests for different seeds and takes the seeds scikit-learn takes', async () => {
     const { trainForest: train } = await import('../../src/core/forest');
     const rows = Float32Array.from({ length: 2000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
-    const a = train(rows, 2, { n_estimators: 5, max_samples: 64, contamination: 'auto', seed: -1 });
-    const b = train(rows, 2, { n_estimators: 5, max_samples: 64, contamination: 'auto', seed: 0 });
+    const params = { n_estimators: 5, max_samples: 64, contamination: 'auto' as const };
+    const a = train(rows, 2, { ...params, seed: 0 });
+    const b = train(rows, 2, { ...params, seed: 1 });
+    const c = train(rows, 2, { ...params, seed: 0xffffffff });
     expect(Array.from(a.nodes.threshold)).not.toEqual(Array.from(b.nodes.threshold));
+    expect(Array.from(c.nodes.threshold)).not.toEqual(Array.from(a.nodes.threshold));
+    // RandomState accepts [0, 2^32 - 1]; anything else is refused by name, not wrapped around.
+    for (const seed of [-1, 2 ** 32, 1.5]) {
+      expect(() => train(rows, 2, { ...params, seed })).toThrow(/seed must be an integer in \[0, 4294967295\]/);
+    }
   });
 
   it('summarises training scores from a uniform sample of rows, not the first rows of the file', async () => {
