@@ -11,7 +11,10 @@
  */
 import * as Comlink from 'comlink';
 import type { DetectionResult, ErrorResult, HistoryEntry } from '../core/contract/types';
-import type { AnalystLabel, DecisionQuery, DetectorInit, DetectorService, InitResult, MetricsSnapshot, ModelInfo, StoredDecision } from '../worker/service-types';
+import type { AnalystLabel, DecisionQuery, DetectorInit, DetectorService, InitResult, MetricsSnapshot, ModelInfo, ModelsInfo, StoredDecision } from '../worker/service-types';
+
+/** Where a model comes from: a URL or the model file's JSON. */
+export type ModelSource = { url: string; json?: undefined } | { json: unknown; url?: undefined };
 
 /** The message of every call rejected by a crash. */
 export const WORKER_CRASHED_MESSAGE = 'detector worker crashed; call rejected, state is safe in IndexedDB';
@@ -53,6 +56,8 @@ interface Session {
 /** Owns the detector worker; every method mirrors {@link DetectorService}. */
 export class DetectorClient extends EventTarget {
   private session: Session | null = null;
+  /** The shadow model, loaded again into a restarted worker. */
+  private shadowSource: ModelSource | null = null;
   private readonly subscribers = new Set<(decisions: StoredDecision[]) => void>();
   private readonly crashTimes: number[] = [];
   private starts = 0;
@@ -122,12 +127,63 @@ export class DetectorClient extends EventTarget {
     return this.call((r) => r.metrics());
   }
 
+  /** The Prometheus text exposition of the metrics (counters, latency histogram, drift, shadow). */
+  metricsText(): Promise<string> {
+    return this.call((r) => r.metricsText());
+  }
+
   /** Replaces the model; a restarted worker starts with the last model that loaded. */
   async loadModel(source: { url?: string; json?: unknown }): Promise<ModelInfo> {
     const info = await this.call((r) => r.loadModel(source));
+    this.setChampionSource(source.json !== undefined ? { json: source.json } : { url: String(source.url) });
+    return info;
+  }
+
+  /**
+   * Loads a second model as the shadow: every transaction is also scored by it, decisions come
+   * only from the champion (see `metrics().shadow`). A restarted worker loads it again.
+   */
+  async loadShadowModel(source: { url?: string; json?: unknown }): Promise<ModelsInfo> {
+    const info = await this.call((r) => r.loadShadowModel(source));
+    this.shadowSource = source.json !== undefined ? { json: source.json } : { url: String(source.url) };
+    return info;
+  }
+
+  /** Stops scoring with the shadow. */
+  async unloadShadowModel(): Promise<ModelsInfo> {
+    const info = await this.call((r) => r.unloadShadowModel());
+    this.shadowSource = null;
+    return info;
+  }
+
+  /** The shadow becomes the champion (and the champion the shadow), in one step; a restarted worker keeps it so. */
+  async promoteShadow(): Promise<ModelsInfo> {
+    const info = await this.call((r) => r.promoteShadow());
+    this.swapSources();
+    return info;
+  }
+
+  /** Undoes the last promotion (not available after a worker restart: promote the other way instead). */
+  async rollbackPromotion(): Promise<ModelsInfo> {
+    const info = await this.call((r) => r.rollbackPromotion());
+    this.swapSources();
+    return info;
+  }
+
+  private championSource(): ModelSource {
+    return this.init.modelJson !== undefined ? { json: this.init.modelJson } : { url: String(this.init.modelUrl) };
+  }
+
+  private setChampionSource(source: ModelSource): void {
     const { modelUrl: _url, modelJson: _json, ...rest } = this.init;
     this.init = source.json !== undefined ? { ...rest, modelJson: source.json } : { ...rest, modelUrl: source.url };
-    return info;
+  }
+
+  /** After a promotion or a rollback: the champion and the shadow traded places. */
+  private swapSources(): void {
+    const champion = this.championSource();
+    if (this.shadowSource) this.setChampionSource(this.shadowSource);
+    this.shadowSource = champion;
   }
 
   /**
@@ -186,7 +242,19 @@ export class DetectorClient extends EventTarget {
     });
     worker.addEventListener('messageerror', () => this.crashed(s, 'a message from the worker could not be read'));
     const restart = this.starts++ > 0;
+    const shadow = this.shadowSource;
     s.ready = this.track(s, remote.init(this.init)).then(async (result) => {
+      if (shadow) {
+        // The shadow only watches: a shadow that no longer loads must not keep the champion down.
+        try {
+          await this.track(s, remote.loadShadowModel(shadow));
+        } catch (e) {
+          if (s.dead) throw e;
+          if (this.shadowSource === shadow) this.shadowSource = null;
+          const why = `the shadow model could not be loaded again: ${e instanceof Error ? e.message : String(e)}`;
+          result = { ...result, warning: result.warning ? `${result.warning}; ${why}` : why };
+        }
+      }
       s.initialised = true;
       await this.subscribeRemote(s);
       if (restart) this.dispatchEvent(new CustomEvent('restart', { detail: result }));

@@ -1,5 +1,6 @@
 import { LitElement, html, css, svg, nothing } from 'lit';
-import type { StoredDecision, MetricsSnapshot } from '../worker/service-types';
+import type { DriftReport } from '../core/monitoring/drift';
+import type { StoredDecision, MetricsSnapshot, ShadowSection } from '../worker/service-types';
 import { DecisionStreamController } from './controllers/decision-stream-controller';
 import { MetricsController, DEFAULT_METRICS_INTERVAL_MS } from './controllers/metrics-controller';
 import { whenDetector, type DetectorSource } from './detector-source';
@@ -13,21 +14,22 @@ const KNOWN_SECTIONS = new Set(['transactions', 'errors', 'by_level', 'by_recomm
 /** Extra sections shown in full, in this order (the rest goes under "More counters"). */
 const FEATURED_SECTIONS = ['drift', 'shadow'];
 
-/** The drift section as the detector reports it (population stability index per series). */
-interface DriftSection {
-  window: number;
-  threshold: number;
-  ready: boolean;
-  features: Array<{ feature: string; psi: number; warning: boolean }>;
-  score: { feature: string; psi: number; warning: boolean };
-  warnings: string[];
-  note?: string;
+/** Disagreements of champion and shadow listed in the panel (the newest). */
+const SHOWN_DISAGREEMENTS = 10;
+
+/** True for the drift section as the worker reports it (`DriftReport`: PSI per series). */
+function isDriftReport(v: unknown): v is DriftReport {
+  const d = v as Partial<DriftReport> | null;
+  return !!d && typeof d === 'object' && Array.isArray(d.features) && Array.isArray(d.warnings) && !!d.score && typeof d.score.psi === 'number';
 }
 
-function isDriftReport(v: unknown): v is DriftSection {
-  const d = v as Partial<DriftSection> | null;
-  return !!d && typeof d === 'object' && Array.isArray(d.features) && !!d.score && typeof d.score.psi === 'number';
+/** True for the shadow section as the worker reports it (`ShadowSection`). */
+function isShadowSection(v: unknown): v is ShadowSection {
+  const d = v as Partial<ShadowSection> | null;
+  return !!d && typeof d === 'object' && typeof d.compared === 'number' && Array.isArray(d.disagreements) && !!d.champion;
 }
+
+const formatCorrelation = (r: number | null): string => (r === null ? '–' : formatScore(r));
 
 /** A value of an extra section as short text (numbers formatted, objects as compact JSON). */
 function describe(value: unknown): string {
@@ -49,6 +51,8 @@ function describe(value: unknown): string {
  * @csspart tiles - the headline numbers
  * @csspart histogram - the risk score histogram (an SVG)
  * @csspart model - the model version and hash
+ * @csspart drift-status - the drift verdict (which features drifted, with their PSI)
+ * @csspart shadow - the shadow model's agreement with the champion
  */
 export class TxnMetricsPanel extends LitElement {
   static override styles = [
@@ -153,6 +157,14 @@ export class TxnMetricsPanel extends LitElement {
       .status {
         color: var(--_muted);
         font-size: 0.85rem;
+      }
+      .status.warning {
+        color: var(--_high);
+        font-weight: 600;
+      }
+      caption {
+        text-align: left;
+        padding: 0.2rem 0;
       }
       details {
         margin-top: 0.9rem;
@@ -275,7 +287,12 @@ export class TxnMetricsPanel extends LitElement {
           <dd>${m.storage}</dd>
         </dl>
       </section>
-      ${featured.map((key) => (key === 'drift' && isDriftReport(m[key]) ? this._renderDrift(m[key]) : this._renderSection(key, m[key])))}
+      ${featured.map((key) => {
+        const value = m[key];
+        if (key === 'drift' && isDriftReport(value)) return this._renderDrift(value);
+        if (key === 'shadow' && isShadowSection(value)) return this._renderShadow(value);
+        return this._renderSection(key, value);
+      })}
       ${more.length
         ? html`<details>
             <summary>More counters</summary>
@@ -326,15 +343,16 @@ export class TxnMetricsPanel extends LitElement {
     <div class="axis" aria-hidden="true"><span>0</span><span>0.5</span><span>1</span></div>`;
   }
 
-  private _renderDrift(d: DriftSection) {
+  private _renderDrift(d: DriftReport) {
     const series = [d.score, ...d.features];
+    const psi = new Map(series.map((e) => [e.feature, e.psi]));
     return html`<section aria-labelledby="drift" data-section="drift">
       <h3 id="drift">Drift (PSI over the last ${formatInt(d.window)} transactions)</h3>
-      <p class="status" role="status">
+      <p class="status ${d.warnings.length ? 'warning' : ''}" role="status" part="drift-status">
         ${!d.ready
           ? 'Collecting a window before judging drift.'
           : d.warnings.length
-            ? `Drift above ${formatScore(d.threshold)}: ${d.warnings.join(', ')}.`
+            ? `Drift above ${formatScore(d.threshold)}: ${d.warnings.map((f) => `${f} (PSI ${formatScore(psi.get(f) ?? NaN)})`).join(', ')}.`
             : `No drift above ${formatScore(d.threshold)}.`}
         ${d.note ?? ''}
       </p>
@@ -352,6 +370,50 @@ export class TxnMetricsPanel extends LitElement {
           )}
         </tbody>
       </table>
+    </section>`;
+  }
+
+  private _renderShadow(sh: ShadowSection) {
+    const recent = sh.disagreements.slice(-SHOWN_DISAGREEMENTS).reverse();
+    const side = (x: ShadowSection['disagreements'][number]['champion']) =>
+      html`<span class="chip ${x.recommendation}">${x.recommendation}</span> <span class="num">${formatScore(x.risk_score)}</span>`;
+    return html`<section aria-labelledby="shadow" data-section="shadow">
+      <h3 id="shadow">Shadow model</h3>
+      <dl class="model" part="shadow">
+        <dt>Champion</dt>
+        <dd>${sh.champion.model_version}</dd>
+        <dt>Shadow</dt>
+        <dd>${sh.shadow?.model_version ?? '–'}</dd>
+        <dt>Compared</dt>
+        <dd>${formatInt(sh.compared)}</dd>
+        <dt>Agreement</dt>
+        <dd>${sh.agreement_rate === null ? '–' : formatPercent(sh.agreement_rate)}</dd>
+        <dt>Risk score correlation</dt>
+        <dd>${formatCorrelation(sh.risk_score_correlation)}</dd>
+        <dt>Model score correlation</dt>
+        <dd>${formatCorrelation(sh.model_score_correlation)}</dd>
+        <dt>Disagreements</dt>
+        <dd>${formatInt(sh.disagreements_total)}</dd>
+        ${sh.can_rollback ? html`<dt>Rollback</dt><dd>available (the shadow is the previous champion)</dd>` : nothing}
+      </dl>
+      ${recent.length
+        ? html`<table data-table="disagreements">
+            <caption class="status">Recent disagreements on the recommendation (newest first)</caption>
+            <thead>
+              <tr><th scope="col">Transaction</th><th scope="col">User</th><th scope="col">Champion</th><th scope="col">Shadow</th></tr>
+            </thead>
+            <tbody>
+              ${recent.map(
+                (x) => html`<tr>
+                  <th scope="row">${x.transaction_id}</th>
+                  <td>${x.user_id}</td>
+                  <td>${side(x.champion)}</td>
+                  <td>${side(x.shadow)}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : html`<p class="status">No disagreements on the recommendation.</p>`}
     </section>`;
   }
 

@@ -2,32 +2,40 @@
  * The IndexedDB schema of the detector: one typed `DBSchema`, its record types and the versioned
  * `upgrade()`. Everything else in the worker goes through the typed handle this file opens.
  *
- * Stores (version 2):
+ * Stores (version 3):
  * - `log`: the append-only decision log, the audit trail and the source of truth. One record per
  *   committed `detectBatch` call (key: a sequence number, +1 per record, never reused), holding
  *   that batch's transactions, history entries and decisions as column arrays; or a `clear`
- *   record of `clearHistory`. Never rewritten.
+ *   record of `clearHistory`. Never rewritten; the oldest records leave it by retention (only
+ *   records a snapshot covers, whose ids idempotency no longer remembers; never the newest).
+ * - `catalog`: one small {@link CatalogEntry} per log record (when, how many decisions, the
+ *   running total), written in the same transaction as the record: what retention reads instead
+ *   of the records themselves.
  * - `snapshot`: the materialised per-user histories and the decided-id index as of one log
  *   sequence number, in chunks (key: chunk number). Rewritten whole by compaction, so a cold start
  *   reads the snapshot plus the log records after it instead of the whole log.
  * - `meta`: `snapshot` → {@link SnapshotMeta}.
- * - `labels`: analyst verdicts, one per transaction id.
+ * - `labels`: analyst verdicts, one per transaction id, indexed by the sequence number of the
+ *   decision's record (`seq`), so that retention removes them with their decisions.
  *
  * Versions:
  * - 1: `log`, `snapshot`, `meta`; analyst labels were kept in `meta` under `label:<transaction_id>`.
  * - 2: labels move to their own `labels` store (so the decision log reads them in one request);
  *   the upgrade moves every `label:` entry and keeps everything else as it is.
+ * - 3: the `catalog` store (filled from the existing log by the upgrade, which reads every record
+ *   once) and the `seq` of each label, with an index on it.
  *
  * Record formats carry a `format` number of their own, so a new column is a new format that the
  * readers accept next to the old one, without a schema version.
  */
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ReasonCode } from '../core/contract/types';
+import { indexOfPacked } from './packed-strings';
 import type { AnalystLabel } from './service-types';
 import { StorageError, describeStorageError } from './storage-errors';
 
 /** The schema version this build opens (and upgrades older databases to). */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** Format of the log and snapshot records this build writes. */
 export const RECORD_FORMAT = 1;
@@ -159,6 +167,19 @@ export interface LabelRecord {
   transaction_id: string;
   label: AnalystLabel;
   labelled_at: number;
+  /** Sequence number of the log record holding the decision (absent only when the upgrade found none). */
+  seq?: number;
+}
+
+/** What retention needs to know of one log record, without reading the record. */
+export interface CatalogEntry {
+  seq: number;
+  /** The record's `at` (epoch ms). */
+  at: number;
+  /** Decisions in the record (0 for a clear record). */
+  n: number;
+  /** Decisions in records 1..seq, removed ones included (a running total: decisions after record s = total(newest) - total(s)). */
+  total: number;
 }
 
 /** The typed schema (version {@link DB_VERSION}). */
@@ -166,7 +187,8 @@ export interface DetectorDB extends DBSchema {
   log: { key: number; value: LogRecord };
   snapshot: { key: number; value: SnapshotChunk };
   meta: { key: string; value: SnapshotMeta | LegacyLabelV1 };
-  labels: { key: string; value: LabelRecord };
+  labels: { key: string; value: LabelRecord; indexes: { seq: number } };
+  catalog: { key: number; value: CatalogEntry };
 }
 
 /** An open detector database. */
@@ -185,9 +207,47 @@ export function upgradeSchema(db: DetectorDatabase, oldVersion: number, tx: IDBP
     db.createObjectStore('snapshot');
     db.createObjectStore('meta');
   }
+  // Data steps run in order, each after the one before finished (they share the versionchange transaction).
+  let steps: Promise<void> = Promise.resolve();
   if (oldVersion < 2) {
     db.createObjectStore('labels', { keyPath: 'transaction_id' });
-    if (oldVersion >= 1) void moveLegacyLabels(tx);
+    if (oldVersion >= 1) steps = steps.then(() => moveLegacyLabels(tx));
+  }
+  if (oldVersion < 3) {
+    db.createObjectStore('catalog', { keyPath: 'seq' });
+    tx.objectStore('labels').createIndex('seq', 'seq');
+    if (oldVersion >= 1) steps = steps.then(() => buildCatalog(tx));
+  }
+  // A failed data step must not leave a half-upgraded database: abort, and the open reports it.
+  steps.catch(() => {
+    try {
+      tx.abort();
+    } catch {
+      // Already finished.
+    }
+  });
+}
+
+/** Version 3: a catalog entry per existing log record, and the record of each label's decision. */
+async function buildCatalog(tx: IDBPTransaction<DetectorDB, StoreNames<DetectorDB>[], 'versionchange'>): Promise<void> {
+  const catalog = tx.objectStore('catalog');
+  const labelStore = tx.objectStore('labels');
+  const unplaced = new Map((await labelStore.getAll()).map((l) => [l.transaction_id, l] as const));
+  let total = 0;
+  let cursor = await tx.objectStore('log').openCursor();
+  while (cursor) {
+    const rec = cursor.value;
+    const n = rec.kind === 'batch' ? rec.n : 0;
+    total += n;
+    void catalog.put({ seq: rec.seq, at: rec.at, n, total });
+    if (rec.kind === 'batch' && unplaced.size > 0) {
+      for (const [id, label] of unplaced) {
+        if (indexOfPacked(rec.transaction_id, id) < 0) continue;
+        void labelStore.put({ ...label, seq: rec.seq });
+        unplaced.delete(id);
+      }
+    }
+    cursor = await cursor.continue();
   }
 }
 

@@ -44,6 +44,16 @@ export class DecidedIndex {
     return this.ends.length - this.packedStart - this.packedDeleted + this.recent.size;
   }
 
+  /**
+   * Sequence number of the oldest record holding a remembered id (ids are remembered in log
+   * order, so every record before it holds only forgotten ids); undefined when none is remembered.
+   */
+  oldestSeq(): number | undefined {
+    for (let row = this.packedStart; row < this.ends.length; row++) if (this.seqs[row] >= 0) return this.seqs[row];
+    const first = this.recent.values().next();
+    return first.done ? undefined : first.value;
+  }
+
   /** The sequence number of the record holding the decision of `id`, if remembered. */
   get(id: string): number | undefined {
     const r = this.recent.get(id);

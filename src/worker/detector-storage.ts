@@ -10,10 +10,18 @@ import type { BatchOverlay, HistorySource, HistoryView, ViewStats } from './hist
 import { RECOMMENDATIONS, RISK_LEVELS, encodeBatch, findRow, rowResult, rowStoredDecision, type RecordStamp } from './log-record';
 import { AnalystLabel, type DecisionQuery, type StorageKind, type StoredDecision } from './service-types';
 
+/** Resolved decision-log retention (see `LogRetention`). */
+export interface LogRetentionSettings {
+  maxAgeMs: number;
+  maxDecisions: number;
+  pruneIntervalMs: number;
+}
+
 /** Resolved storage settings (see `StorageOptions` for the meaning and defaults). */
 export interface StorageSettings {
   retention: RetentionConfig;
   maxDecisions: number;
+  logRetention: LogRetentionSettings;
   compactAfterEntries: number;
   compactRatio: number;
   durability: 'default' | 'strict' | 'relaxed';
@@ -58,6 +66,18 @@ export function newWriteTiming(): WriteTiming {
   return { batches: 0, writes: 0, score_ms: 0, store_ms: 0, commit_wait_ms: 0, apply_ms: 0 };
 }
 
+/** What decision-log retention did (IndexedDB only). */
+export interface LogRetentionStats {
+  /** Lowest sequence number still in the log (0: the log is empty). */
+  firstSeq: number;
+  /** Prune runs, and the records and decisions they removed. */
+  prunes: number;
+  prunedRecords: number;
+  prunedDecisions: number;
+  lastPruneMs: number | null;
+  lastPruneError: string | null;
+}
+
 /** Sizes and state of a storage, for `metrics()`. */
 export interface StorageStats extends ViewStats {
   kind: StorageKind;
@@ -67,6 +87,10 @@ export interface StorageStats extends ViewStats {
   compactions: number;
   lastCompactionMs: number | null;
   lastCompactionError: string | null;
+  /** Decision-log retention; null for in-memory storage (bounded by `maxDecisions` instead). */
+  log: LogRetentionStats | null;
+  /** Records of other workers read after they announced them (to push them to subscribers). */
+  followed: number;
 }
 
 /** Where history and decisions live. Every method is atomic. */
@@ -83,6 +107,17 @@ export interface DetectorStorage {
   label(transactionId: string, label: AnalystLabel): Promise<void>;
   clearHistory(userId: string | null): Promise<void>;
   stats(): StorageStats;
+  /**
+   * Called with every log record the view takes in, in sequence order, once: this storage's own
+   * committed records and those of other workers it read. Not called for records before `init`.
+   */
+  onCommitted: ((record: LogRecord) => void) | null;
+  /**
+   * Turns following other workers on or off: when on, records other workers announce are read
+   * soon after they commit (and reach `onCommitted`). Turning it on catches up first, so that
+   * only records committed after the call reach `onCommitted` afterwards.
+   */
+  follow(on: boolean): Promise<void>;
   close(): void;
 }
 

@@ -35,6 +35,7 @@ export class MemoryStorage implements DetectorStorage {
   private readonly labels = new Map<string, AnalystLabel>();
   private rows = 0;
   private readonly timing = newWriteTiming();
+  onCommitted: ((record: LogRecord) => void) | null = null;
 
   constructor(private readonly settings: StorageSettings) {
     // The log's bound applies; the index only forgets what the log dropped.
@@ -77,7 +78,11 @@ export class MemoryStorage implements DetectorStorage {
   }
 
   stats(): StorageStats {
-    return { kind: this.kind, ...this.view.stats(), timing: { ...this.timing }, conflicts: 0, compactions: 0, lastCompactionMs: null, lastCompactionError: null };
+    return { kind: this.kind, ...this.view.stats(), timing: { ...this.timing }, conflicts: 0, compactions: 0, lastCompactionMs: null, lastCompactionError: null, log: null, followed: 0 };
+  }
+
+  async follow(): Promise<void> {
+    // No other writer shares memory.
   }
 
   close(): void {
@@ -88,6 +93,7 @@ export class MemoryStorage implements DetectorStorage {
     this.view.apply(record);
     this.log.push(record);
     this.bySeq.set(record.seq, record);
+    this.onCommitted?.(record);
     if (record.kind !== 'batch') return;
     this.rows += record.n;
     while (this.rows > this.settings.maxDecisions && this.log.length - this.head > 1) {

@@ -5,17 +5,53 @@
 import type { DetectionResult, ErrorResult, HistoryEntry, RiskLevel, Recommendation, Transaction } from '../core/contract/types';
 import type { DetectorConfig } from '../core/detector/detector';
 import type { RetentionConfig } from '../core/history/history-store';
+import type { DriftConfig, DriftReport } from '../core/monitoring/drift';
+import type { ShadowStats } from '../core/monitoring/shadow';
+
+/**
+ * Retention of the decision log (the audit trail). The oldest records leave the log once they are
+ * older than `maxAgeMs` or beyond the newest `maxDecisions` decisions, with three exceptions that
+ * keep the storage's guarantees: a record holding a decision idempotency still remembers (the
+ * last `storage.maxDecisions` ids) stays, so a repeated `transaction_id` keeps getting its first
+ * decision; a record after the last snapshot stays (a cold start replays it); and the newest
+ * record stays. Analyst labels of removed decisions go with them. The prune runs in the
+ * background, in one IndexedDB transaction, at most every `pruneIntervalMs`. In-memory storage
+ * keeps its own bound (`storage.maxDecisions` decisions) instead.
+ */
+export interface LogRetention {
+  /** Decisions older than this many ms leave the log (default 400 days: a year of audits and disputes, plus a month). `Infinity` keeps them. */
+  maxAgeMs?: number;
+  /**
+   * At most about this many decisions, the newest, are kept (default 5,000,000: about 500 MB of
+   * log). `Infinity` keeps them. Must be at least `storage.maxDecisions`.
+   */
+  maxDecisions?: number;
+  /** The prune runs after a write once this many ms passed since the last one (default 60,000). */
+  pruneIntervalMs?: number;
+}
+
+/** Drift and shadow-model monitoring; every field has a documented default. */
+export interface MonitoringOptions {
+  /**
+   * The champion's drift monitor (default: the core's `DEFAULT_DRIFT_CONFIG`: PSI over the last
+   * 5,000 transactions, a warning above 0.2, none before 500 transactions); `false` turns it off.
+   */
+  drift?: Partial<DriftConfig> | false;
+  /** Disagreements of champion and shadow listed in `metrics().shadow`, the newest (default 100). */
+  maxDisagreements?: number;
+}
 
 /**
  * How the service stores history and decisions. Every field has a documented default; see
  * `src/worker/README.md` for the storage design these tune.
  */
 export interface StorageOptions {
-  /** Per-user history retention (default `DEFAULT_RETENTION`: 200 entries, 90 days). */
+  /** Per-user history retention (default `DEFAULT_RETENTION`: 100 entries, 90 days). */
   retention?: Partial<RetentionConfig>;
   /**
    * Transaction ids remembered for idempotency, oldest forgotten first (default 1,000,000, as the
-   * in-memory store). Decisions themselves stay in the decision log.
+   * in-memory store). Decisions themselves stay in the decision log (see `logRetention`, which
+   * never removes one that idempotency still answers).
    */
   maxDecisions?: number;
   /** Write a snapshot once at least this many history entries were logged since the last one (default 100,000). */
@@ -26,6 +62,8 @@ export interface StorageOptions {
   durability?: 'default' | 'strict' | 'relaxed';
   /** Keep everything in memory even where IndexedDB exists (tests, kiosks with no persistence). */
   memoryOnly?: boolean;
+  /** Retention of the decision log (defaults: 400 days, 5,000,000 decisions; see {@link LogRetention}). */
+  logRetention?: LogRetention;
 }
 
 /** How the service is started. */
@@ -38,6 +76,7 @@ export interface DetectorInit {
   dbName: string;
   config?: Partial<DetectorConfig>;
   storage?: StorageOptions;
+  monitoring?: MonitoringOptions;
 }
 
 /** What `init` and `loadModel` report. */
@@ -83,9 +122,25 @@ export interface DecisionQuery {
   limit?: number;
 }
 
+/** The champion, the shadow and whether a promotion can be rolled back. */
+export interface ModelsInfo {
+  champion: ModelInfo;
+  /** Null when no shadow model is loaded. */
+  shadow: ModelInfo | null;
+  /** True after `promoteShadow` until `rollbackPromotion` (or a new `loadModel`). */
+  canRollback: boolean;
+}
+
+/** The shadow section of `metrics()`: agreement with the champion since the shadow was loaded or the last promotion/rollback. */
+export interface ShadowSection extends ShadowStats {
+  can_rollback: boolean;
+}
+
 /** Live counters of the service. */
 export interface MetricsSnapshot {
   transactions: number;
+  /** Items answered with a decision taken earlier (idempotent repeats; not in `transactions`). */
+  repeats: number;
   errors: number;
   by_level: Record<RiskLevel, number>;
   by_recommendation: Record<Recommendation, number>;
@@ -96,7 +151,16 @@ export interface MetricsSnapshot {
   high_risk_rate: number;
   model: ModelInfo;
   storage: StorageKind;
-  /** Extra sections (drift, shadow model) added by later features. */
+  /**
+   * PSI of every feature and of the score over the champion's recent traffic (this worker's), with
+   * the warnings; absent when `monitoring.drift` is false.
+   */
+  drift?: DriftReport;
+  /** Agreement of champion and shadow, and their recent disagreements; absent without a shadow. */
+  shadow?: ShadowSection;
+  /** Set when the service runs degraded (see `InitResult.warning`). */
+  warning?: string;
+  /** Further sections (storage state, ...). */
   [section: string]: unknown;
 }
 
@@ -114,8 +178,28 @@ export interface DetectorService {
   clearHistory(userId?: string): Promise<void>;
   metrics(): Promise<MetricsSnapshot>;
   /**
-   * Pushes the decisions each committed batch of this service added (changes only: repeats of
-   * decided transactions are not pushed again); returns an unsubscribe handle id.
+   * The metrics in the Prometheus text exposition format (version 0.0.4): transactions by risk
+   * level and recommendation, rejected inputs, a histogram of scoring latency, the model, drift
+   * gauges and, with a shadow, its agreement.
+   */
+  metricsText(): Promise<string>;
+  /**
+   * Loads a second model as the shadow, validated as `loadModel` does: every transaction is also
+   * scored by it, decisions come only from the champion. On failure the previous shadow (or none)
+   * stays and the error says why.
+   */
+  loadShadowModel(source: { url?: string; json?: unknown }): Promise<ModelsInfo>;
+  /** Stops scoring with the shadow. */
+  unloadShadowModel(): Promise<ModelsInfo>;
+  /** The shadow becomes the champion and the champion the shadow, in one step, between batches. */
+  promoteShadow(): Promise<ModelsInfo>;
+  /** Undoes the last promotion. */
+  rollbackPromotion(): Promise<ModelsInfo>;
+  /**
+   * Pushes the decisions each committed batch added, in log order: this service's and, on
+   * IndexedDB, those other workers on the same database committed (other tabs, announced on a
+   * BroadcastChannel and read from the log). Changes only: repeats of decided transactions are
+   * not pushed again, and no batch is pushed twice. Returns an unsubscribe handle id.
    */
   subscribe(callback: (decisions: StoredDecision[]) => void): Promise<number>;
   unsubscribe(id: number): Promise<void>;

@@ -120,9 +120,16 @@ describe('detector worker: storage', () => {
 
     const v2 = await openRaw(dbName);
     expect(v2.version).to.equal(DB_VERSION);
-    const check = v2.transaction(['meta', 'labels']);
+    const check = v2.transaction(['meta', 'labels', 'catalog']);
     expect(await request(check.objectStore('meta').getAllKeys())).to.deep.equal([]);
-    expect(await request(check.objectStore('labels').getAll())).to.deep.equal([{ transaction_id: 'up-2', label: 'confirmed_fraud', labelled_at: 1767590000000 }]);
+    // Version 3: the label knows the record of its decision, and the catalog has an entry per record (the old one and up-4's).
+    expect(await request(check.objectStore('labels').getAll())).to.deep.equal([{ transaction_id: 'up-2', label: 'confirmed_fraud', labelled_at: 1767590000000, seq: 1 }]);
+    const catalog = (await request(check.objectStore('catalog').getAll())) as Array<{ seq: number; at: number; n: number; total: number }>;
+    expect(catalog.map((e) => [e.seq, e.n, e.total])).to.deep.equal([
+      [1, 3, 3],
+      [2, 1, 4],
+    ]);
+    expect(catalog[0].at).to.equal(1767587400000);
     v2.close();
   });
 

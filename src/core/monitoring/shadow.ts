@@ -28,13 +28,16 @@ export interface ScoredSide {
   model_score: number;
 }
 
-/** A transaction on which the two models recommend differently. */
-export interface Disagreement {
+/** One transaction as both models scored it. */
+export interface ShadowComparison {
   transaction_id: string;
   user_id: string;
   champion: ScoredSide;
   shadow: ScoredSide;
 }
+
+/** A transaction on which the two models recommend differently. */
+export type Disagreement = ShadowComparison;
 
 /** Agreement of champion and shadow since the shadow was set (or the last reset). */
 export interface ShadowStats {
@@ -86,6 +89,15 @@ export interface ShadowDetector extends Detector {
   /** True after a promotion that has not been rolled back. */
   readonly canRollback: boolean;
   shadowStats(): ShadowStats;
+  /**
+   * As `decideWithin`, but the comparisons with the shadow are returned instead of counted (empty
+   * without a shadow). For a storage that may score a batch more than once (a write that failed
+   * or lost a race and is scored again): count them with `recordComparisons` once the batch's
+   * decisions committed, so that every decision is compared exactly once.
+   */
+  compareWithin(tx: HistoryTransaction, items: readonly ParsedTransaction[]): { results: DetectionResult[]; comparisons: ShadowComparison[] };
+  /** Counts comparisons returned by `compareWithin` into the statistics. */
+  recordComparisons(comparisons: readonly ShadowComparison[]): void;
   /** Loads (or, with null, removes) the shadow; statistics restart. */
   setShadow(model: LoadedModel | null): void;
   /** The shadow becomes the champion and the champion the shadow, in one step; statistics restart. */
@@ -159,8 +171,8 @@ export function createShadowDetector(options: ShadowDetectorOptions): ShadowDete
   let rows = new Float32Array(0);
   let scores = new Float64Array(0);
 
-  function decideWithin(tx: HistoryTransaction, items: readonly ParsedTransaction[]): DetectionResult[] {
-    if (shadow === null) return inner.decideWithin(tx, items);
+  function compareWithin(tx: HistoryTransaction, items: readonly ParsedTransaction[]): { results: DetectionResult[]; comparisons: ShadowComparison[] } {
+    if (shadow === null) return { results: inner.decideWithin(tx, items), comparisons: [] };
     const model = shadow;
     const schema = model.file.feature_schema;
     const nf = model.nFeatures;
@@ -193,29 +205,42 @@ export function createShadowDetector(options: ShadowDetectorOptions): ShadowDete
     for (let r = 0; r < n * nf; r++) rows[r] = scaler === null ? raw[r] : (raw[r] - scaler.mean[r % nf]) / scaler.scale[r % nf];
     scoreSamples(model.forest, rows.subarray(0, n * nf), scores);
     const policy = inner.policy;
+    const comparisons: ShadowComparison[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const c = results[seen[k]];
       const hits = c.reason_codes.map((code, j) => ({ code, detail: c.reason_details[j] }));
       const d = decide(scores[k] - model.file.offset, hits, policy);
+      comparisons[k] = {
+        transaction_id: c.transaction_id,
+        user_id: c.user_id,
+        champion: { recommendation: c.recommendation, risk_level: c.risk_level, risk_score: c.risk_score, model_score: c.model_score },
+        shadow: { recommendation: d.recommendation, risk_level: d.risk_level, risk_score: d.risk_score, model_score: scores[k] },
+      };
+    }
+    return { results, comparisons };
+  }
+
+  function recordComparisons(comparisons: readonly ShadowComparison[]): void {
+    for (const c of comparisons) {
       compared++;
-      risk.add(c.risk_score, d.risk_score);
-      modelScores.add(c.model_score, scores[k]);
-      const pair = `${c.recommendation}->${d.recommendation}`;
+      risk.add(c.champion.risk_score, c.shadow.risk_score);
+      modelScores.add(c.champion.model_score, c.shadow.model_score);
+      const pair = `${c.champion.recommendation}->${c.shadow.recommendation}`;
       confusion[pair] = (confusion[pair] ?? 0) + 1;
-      if (c.recommendation === d.recommendation) agreed++;
+      if (c.champion.recommendation === c.shadow.recommendation) agreed++;
       else {
         disagreementsTotal++;
         if (maxDisagreements > 0) {
           if (recent.length === maxDisagreements) recent.shift();
-          recent.push({
-            transaction_id: c.transaction_id,
-            user_id: c.user_id,
-            champion: { recommendation: c.recommendation, risk_level: c.risk_level, risk_score: c.risk_score, model_score: c.model_score },
-            shadow: { recommendation: d.recommendation, risk_level: d.risk_level, risk_score: d.risk_score, model_score: scores[k] },
-          });
+          recent.push(c);
         }
       }
     }
+  }
+
+  function decideWithin(tx: HistoryTransaction, items: readonly ParsedTransaction[]): DetectionResult[] {
+    const { results, comparisons } = compareWithin(tx, items);
+    recordComparisons(comparisons);
     return results;
   }
 
@@ -247,6 +272,8 @@ export function createShadowDetector(options: ShadowDetectorOptions): ShadowDete
       return inner.explain;
     },
     decideWithin,
+    compareWithin,
+    recordComparisons,
     detectBatch,
     validate: (input) => inner.validate(input),
     async detect(input) {

@@ -52,6 +52,7 @@ export function makeDecisions(n: number, start = 0): StoredDecision[] {
 export function makeMetrics(extra: Record<string, unknown> = {}): MetricsSnapshot {
   return {
     transactions: 1234,
+    repeats: 0,
     errors: 2,
     by_level: { LOW: 1000, MEDIUM: 200, HIGH: 34 },
     by_recommendation: { APPROVE: 1150, REVIEW: 50, BLOCK: 34 },
