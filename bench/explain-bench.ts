@@ -2,19 +2,20 @@
  * Detector throughput with explanations off, for flagged decisions only (the default), and for
  * every decision: the same simulated traffic through `decideWithin` (validated transactions,
  * in-memory history, no JSON), side by side, plus the cost of one explanation and of TreeSHAP
- * alone (both algorithms). `runExplainBench` is the hook for `npm run bench`; run this file
- * directly (`npx tsx bench/explain-bench.ts`) to print and save bench/results/explain.json.
+ * alone for each TreeSHAP method (same values), measured in interleaved rounds in the same run.
+ * `runExplainBench` is the hook for `npm run bench`; run this file directly
+ * (`npx tsx bench/explain-bench.ts`) to print and save bench/results/explain.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { validateTransaction } from '../src/core/contract/validate';
-import type { ParsedTransaction } from '../src/core/contract/types';
-import { createDetector, type ExplainMode } from '../src/core/detector/detector';
-import { explainerFor } from '../src/core/explain/explainer';
-import { createTreeShapExplainer, prepareTreeShap } from '../src/core/explain/tree-shap';
+import type { HistoryEntry, ParsedTransaction } from '../src/core/contract/types';
+import { createDetector, historyEntry, type ExplainMode } from '../src/core/detector/detector';
+import { createExplainer, DEFAULT_EXPLAIN_OPTIONS, explainerFor, type ModelExplainer } from '../src/core/explain/explainer';
+import { createTreeShapExplainer, prepareTreeShap, type TreeShapExplainer, type TreeShapMethod } from '../src/core/explain/tree-shap';
 import { parseModel, type LoadedModel } from '../src/core/forest';
 import { writeFeatures } from '../src/core/features/feature-sets';
 import { MemoryHistoryStore } from '../src/core/history/memory-store';
@@ -26,11 +27,18 @@ export interface ExplainBenchOptions {
   n?: number;
   /** Simulator seed (default 4242). */
   seed?: number;
-  /** Runs per mode; the median is reported (default 3; 'all' runs once). */
+  /** Runs per mode; the median is reported (default 5; 'all' runs once). */
   runs?: number;
   /** Model file (default the committed model). */
   modelPath?: string;
+  /** Rows of the per-method timings: transactions spread over the traffic, with the history each had (default 500). */
+  rows?: number;
+  /** Interleaved rounds of the per-method timings; the median is reported (default 7). */
+  rounds?: number;
 }
+
+/** The TreeSHAP methods, fastest first. */
+export const TREE_SHAP_METHODS: readonly TreeShapMethod[] = ['linear', 'leaves', 'paths'];
 
 /** One mode's throughput. */
 export interface ModeResult {
@@ -47,10 +55,22 @@ export interface ExplainBenchReport {
   features: number;
   flagged_share: number;
   modes: ModeResult[];
+  /** The TreeSHAP method of the detector's explanations (the default). */
+  detector_method: TreeShapMethod;
   /** (flagged - none) / explained: what one explanation adds inside the detector, ms. */
   ms_per_explanation_in_detector: number;
-  /** TreeSHAP alone per row, ms, for each algorithm (same values). */
-  tree_shap_ms: { leaves: number; paths: number };
+  /** Rows of the per-method timings (transactions of the same traffic, with their history). */
+  method_rows: number;
+  /** TreeSHAP alone per row, ms, for each method (same values). */
+  tree_shap_ms: Record<TreeShapMethod, number>;
+  /** One whole explanation (`explain`: TreeSHAP, baseline, words) per row, ms, for each method. */
+  explanation_ms: Record<TreeShapMethod, number>;
+  /** How many times faster 'linear' is than each method, TreeSHAP alone. */
+  linear_speedup: Record<TreeShapMethod, number>;
+  /** Largest |φ - φ_linear| of each method over the rows (path-length units): the same values. */
+  max_abs_difference_from_linear: Record<TreeShapMethod, number>;
+  /** 1-minute load average of the machine before and after the run, and its core count. */
+  load: { before: number; after: number; cores: number };
 }
 
 const DEFAULT_MODEL = new URL('../models/isolation_forest.json', import.meta.url).pathname;
@@ -84,8 +104,9 @@ function median(xs: number[]): number {
 
 /** Measures detector throughput with explain 'none', 'flagged' and 'all' on the same traffic. */
 export async function runExplainBench(options: ExplainBenchOptions = {}): Promise<ExplainBenchReport> {
+  const loadBefore = loadavg()[0];
   const n = options.n ?? 20_000;
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
   const model = parseModel(readFileSync(options.modelPath ?? DEFAULT_MODEL, 'utf8'));
   const txns = parsed(n, options.seed ?? 4242);
   const times: Record<ExplainMode, number[]> = { none: [], flagged: [], all: [] };
@@ -106,50 +127,107 @@ export async function runExplainBench(options: ExplainBenchOptions = {}): Promis
     return { mode, seconds, txn_per_s: Math.round(n / seconds), explained: mode === 'none' ? 0 : mode === 'flagged' ? explainedFlagged : explainedAll };
   });
 
-  // TreeSHAP alone on rows of this traffic.
-  const forest = prepareTreeShap(model.nodes, model.nFeatures, model.file.params.psi);
-  const rows: Float32Array[] = [];
+  // Per method, on rows of this traffic with the history each transaction had: TreeSHAP alone
+  // (on the row as the scorer sees it: scaled, float32) and a whole explanation.
+  const nRows = options.rows ?? 500;
+  const schema = model.file.feature_schema;
+  const nf = model.nFeatures;
+  const raws: Float64Array[] = [];
+  const scaled: Float32Array[] = [];
+  const contexts: { txn: ParsedTransaction; history: HistoryEntry[] }[] = [];
+  // Rows spread evenly over the whole traffic (early transactions have little history).
+  const every = Math.max(1, Math.floor(txns.length / nRows));
   const store = new MemoryHistoryStore();
-  const raw = new Float64Array(model.nFeatures);
   store.transactSync((tx) => {
-    for (const t of txns.slice(0, 500)) {
-      writeFeatures(model.file.feature_schema, t, tx.history(t.user_id), raw, 0);
-      rows.push(Float32Array.from(raw));
-    }
+    txns.forEach((t, i) => {
+      if (i % every === 0 && raws.length < nRows) {
+        const history = [...tx.history(t.user_id)];
+        const raw = new Float64Array(nf);
+        writeFeatures(schema, t, history, raw, 0);
+        raws.push(raw);
+        scaled.push(Float32Array.from(raw, (v, f) => (schema.scaler === null ? v : (v - schema.scaler.mean[f]) / schema.scaler.scale[f])));
+        contexts.push({ txn: t, history });
+      }
+      tx.append(t.user_id, historyEntry(t));
+    });
   });
-  const shapMs = (method: 'leaves' | 'paths') => {
-    const ex = createTreeShapExplainer(forest, { method });
-    const out = new Float64Array(model.nFeatures);
-    for (const row of rows.slice(0, 50)) ex.shap(row, out);
-    const samples: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const t0 = performance.now();
-      for (const row of rows) ex.shap(row, out);
-      samples.push((performance.now() - t0) / rows.length);
+  const forest = prepareTreeShap(model.nodes, nf, model.file.params.psi);
+  const shaps = new Map<TreeShapMethod, TreeShapExplainer>();
+  const explainers = new Map<TreeShapMethod, ModelExplainer>();
+  for (const method of TREE_SHAP_METHODS) {
+    shaps.set(method, createTreeShapExplainer(forest, { method }));
+    explainers.set(method, createExplainer(model, { method }));
+  }
+  const out = new Float64Array(nf);
+  const reference = new Float64Array(nf);
+  const maxDifference = Object.fromEntries(TREE_SHAP_METHODS.map((m) => [m, 0])) as Record<TreeShapMethod, number>;
+  for (const row of scaled) {
+    shaps.get('linear')!.shap(row, reference);
+    for (const method of TREE_SHAP_METHODS) {
+      shaps.get(method)!.shap(row, out);
+      for (let f = 0; f < nf; f++) maxDifference[method] = Math.max(maxDifference[method], Math.abs(out[f] - reference[f]));
     }
-    return median(samples);
+  }
+  const timeShap = (method: TreeShapMethod): number => {
+    const ex = shaps.get(method)!;
+    const t0 = performance.now();
+    for (const row of scaled) ex.shap(row, out);
+    return (performance.now() - t0) / scaled.length;
   };
+  const timeExplain = (method: TreeShapMethod): number => {
+    const ex = explainers.get(method)!;
+    const t0 = performance.now();
+    for (let i = 0; i < raws.length; i++) ex.explain(raws[i], contexts[i]);
+    return (performance.now() - t0) / raws.length;
+  };
+  // Warm-up, then rounds interleaving the methods so that a busy moment hits them alike.
+  for (const method of TREE_SHAP_METHODS) {
+    timeShap(method);
+    timeExplain(method);
+  }
+  const rounds = options.rounds ?? 7;
+  const shapSamples = new Map<TreeShapMethod, number[]>(TREE_SHAP_METHODS.map((m) => [m, []]));
+  const explainSamples = new Map<TreeShapMethod, number[]>(TREE_SHAP_METHODS.map((m) => [m, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const method of TREE_SHAP_METHODS) {
+      shapSamples.get(method)!.push(timeShap(method));
+      explainSamples.get(method)!.push(timeExplain(method));
+    }
+  }
+  const perMethod = (samples: Map<TreeShapMethod, number[]>) => Object.fromEntries(TREE_SHAP_METHODS.map((m) => [m, median(samples.get(m)!)])) as Record<TreeShapMethod, number>;
+  const treeShapMs = perMethod(shapSamples);
   const none = modes[0];
   const flagged = modes[1];
   return {
     transactions: n,
     trees: model.nodes.count,
-    features: model.nFeatures,
+    features: nf,
     flagged_share: explainedFlagged / n,
     modes,
+    detector_method: DEFAULT_EXPLAIN_OPTIONS.method,
     ms_per_explanation_in_detector: explainedFlagged > 0 ? ((flagged.seconds - none.seconds) * 1000) / explainedFlagged : 0,
-    tree_shap_ms: { leaves: shapMs('leaves'), paths: shapMs('paths') },
+    method_rows: scaled.length,
+    tree_shap_ms: treeShapMs,
+    explanation_ms: perMethod(explainSamples),
+    linear_speedup: Object.fromEntries(TREE_SHAP_METHODS.map((m) => [m, treeShapMs[m] / treeShapMs.linear])) as Record<TreeShapMethod, number>,
+    max_abs_difference_from_linear: maxDifference,
+    load: { before: loadBefore, after: loadavg()[0], cores: cpus().length },
   };
 }
 
 /** Prints a report as a small table. */
 export function printExplainBench(report: ExplainBenchReport, log: (line: string) => void = console.log): void {
   const fmt = (x: number) => x.toLocaleString('en-US');
-  log(`detector throughput, ${fmt(report.transactions)} simulated transactions, ${report.trees} trees, ${report.features} features, one core:`);
+  log(`detector throughput, ${fmt(report.transactions)} simulated transactions, ${report.trees} trees, ${report.features} features, one core, TreeSHAP '${report.detector_method}':`);
   log(`  explain      txn/s      explained`);
   for (const m of report.modes) log(`  ${m.mode.padEnd(10)} ${fmt(m.txn_per_s).padStart(8)}   ${fmt(m.explained).padStart(9)}`);
-  log(`  flagged share ${(report.flagged_share * 100).toFixed(1)} %; one explanation adds ${report.ms_per_explanation_in_detector.toFixed(2)} ms in the detector`);
-  log(`  TreeSHAP alone per row: ${report.tree_shap_ms.leaves.toFixed(3)} ms (leaves), ${report.tree_shap_ms.paths.toFixed(3)} ms (paths, the paper's algorithm)`);
+  log(`  flagged share ${(report.flagged_share * 100).toFixed(1)} %; one explanation adds ${report.ms_per_explanation_in_detector.toFixed(3)} ms in the detector`);
+  log(`per explanation, ${report.method_rows} transactions spread over the same traffic, median of interleaved rounds (same values from every method):`);
+  log(`  method    TreeSHAP ms   whole explanation ms   linear is faster by`);
+  for (const m of TREE_SHAP_METHODS) {
+    log(`  ${m.padEnd(8)} ${report.tree_shap_ms[m].toFixed(4).padStart(11)}   ${report.explanation_ms[m].toFixed(4).padStart(20)}   ${report.linear_speedup[m].toFixed(2).padStart(8)}x   (max |Δφ| ${report.max_abs_difference_from_linear[m].toExponential(1)})`);
+  }
+  log(`  load average ${report.load.before.toFixed(2)} before, ${report.load.after.toFixed(2)} after, ${report.load.cores} cores`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -84,7 +84,7 @@ function repeatedSplitForest(): ForestNodes {
 }
 
 describe('exact TreeSHAP of the Isolation Forest path length', () => {
-  for (const method of ['leaves', 'paths'] as const) {
+  for (const method of ['linear', 'leaves', 'paths'] as const) {
     it(`equals brute-force Shapley values within 1e-9 on small trained forests (${method})`, () => {
       const rng = new Rng(20260601);
       let checked = 0;
@@ -140,18 +140,23 @@ describe('exact TreeSHAP of the Isolation Forest path length', () => {
     });
   }
 
-  it('gives the same values with both algorithms on the default model (150 trees, 10 features)', () => {
+  it('gives the same values with every algorithm on the default model (150 trees, 10 features)', () => {
     const model = defaultModel();
     const forest = prepareTreeShap(model.nodes, model.nFeatures, model.file.params.psi);
+    const linear = createTreeShapExplainer(forest);
     const leaves = createTreeShapExplainer(forest, { method: 'leaves' });
     const paths = createTreeShapExplainer(forest, { method: 'paths' });
     const rng = new Rng(5);
     const a = new Float64Array(model.nFeatures);
     const b = new Float64Array(model.nFeatures);
+    const c = new Float64Array(model.nFeatures);
+    expect(linear.method).toBe('linear');
     for (let r = 0; r < 40; r++) {
       const row = Float32Array.from([rng.nextFloat() * 12, rng.nextFloat() * 6 - 3, rng.nextInt(2), rng.nextInt(2), rng.nextInt(6), rng.nextInt(3), rng.nextFloat() * 15, rng.nextFloat() * 24, rng.nextFloat(), rng.nextFloat() * 5]);
       expectAllClose(leaves.shap(row, a), paths.shap(row, b), { atol: 1e-12 });
       expectAllClose(Array.from(a), Array.from(b), { atol: 1e-12 });
+      expectAllClose(linear.shap(row, c), paths.shap(row, b), { atol: 1e-12 });
+      expectAllClose(Array.from(c), Array.from(b), { atol: 1e-12 });
     }
   });
 
@@ -184,11 +189,11 @@ describe('exact TreeSHAP of the Isolation Forest path length', () => {
     expect(out[1]).toBe(0);
   });
 
-  it('explains a forest of single-leaf trees (constant training data) as all zeros, with both algorithms', () => {
+  it('explains a forest of single-leaf trees (constant training data) as all zeros, with every algorithm', () => {
     const rows = new Float32Array(40 * 2).fill(3);
     const trained = trainForest(rows, 2, { n_estimators: 4, max_samples: 16, contamination: 'auto', seed: 1 });
     const forest = prepareTreeShap(trained.nodes, 2, trained.psi);
-    for (const method of ['leaves', 'paths'] as const) {
+    for (const method of ['linear', 'leaves', 'paths'] as const) {
       const out = new Float64Array(2).fill(7);
       const fx = createTreeShapExplainer(forest, { method }).shap(Float32Array.from([1, 2]), out);
       expect(Array.from(out)).toEqual([0, 0]);

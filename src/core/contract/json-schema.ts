@@ -10,7 +10,7 @@
 
 import { DEFAULT_CONTRACT_CONFIG, REQUIRED_TRANSACTION_FIELDS, resolveContractConfig } from './validate';
 import type { ContractConfig } from './validate';
-import { ErrorCode, ReasonCode, Recommendation, RiskLevel } from './types';
+import { ContributionDirection, ErrorCode, ReasonCode, Recommendation, RiskLevel } from './types';
 
 /** A JSON Schema document or sub-schema: plain, JSON-serialisable data. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -93,6 +93,85 @@ export function buildTransactionJsonSchema(config?: Partial<ContractConfig>): Js
 /** The transaction JSON Schema with the default limits (`maxIdLength` 128, `maxTextLength` 256). */
 export const transactionJsonSchema: JsonSchema = /* @__PURE__ */ buildTransactionJsonSchema(DEFAULT_CONTRACT_CONFIG);
 
+/** An anomaly score s = 2^(-h / c(psi)) = -score_samples: in (0, 1]. */
+function anomalyScore(description: string): JsonSchema {
+  return { type: 'number', exclusiveMinimum: 0, maximum: 1, description };
+}
+
+/**
+ * The JSON Schema of `DetectionResult.explanation` (`Explanation`): exact TreeSHAP values of the
+ * forest's mean path length, scaled to the anomaly score. Open to extra properties, like the
+ * detection result. What a schema cannot say, and the detector guarantees: one contribution per
+ * model feature, largest |contribution| first, summing to `value - base_value`.
+ */
+export const explanationJsonSchema: JsonSchema = /* @__PURE__ */ frozen(() => ({
+  $schema: DIALECT,
+  title: 'Explanation',
+  description:
+    'Why the model scored the transaction as it did: exact Shapley values (TreeSHAP) of the mean path length, scaled to the anomaly score.',
+  type: 'object',
+  required: ['base_value', 'value', 'contributions', 'summary', 'baseline', 'path_length'],
+  properties: {
+    base_value: anomalyScore("Anomaly score at the model's expected path length, 2^(-E[h]/c(psi))."),
+    value: anomalyScore("This transaction's anomaly score, -model_score (higher is more anomalous)."),
+    contributions: {
+      type: 'array',
+      description: 'Every model feature, largest |contribution| first; contributions sum to value - base_value.',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['feature', 'display_name', 'value', 'display_value', 'contribution', 'path_length', 'direction'],
+        properties: {
+          feature: { type: 'string', minLength: 1, description: 'Feature name in the model\'s schema, e.g. "amount_vs_median".' },
+          display_name: { type: 'string', minLength: 1, description: 'Human name, e.g. "Amount vs. this user\'s median".' },
+          value: { type: 'number', description: "The feature's raw value (before the model's scaler)." },
+          display_value: { type: 'string', description: 'The value in the user\'s terms: "₹12,500", "first time in Delhi", "03:30".' },
+          contribution: {
+            type: 'number',
+            description: 'Share of value - base_value, in anomaly-score units; positive raises the risk.',
+          },
+          path_length: {
+            type: 'number',
+            description: 'The exact Shapley value of the mean path length (negative: isolated sooner, more anomalous).',
+          },
+          direction: {
+            enum: Object.values(ContributionDirection),
+            description: '"raises_risk" when contribution > 0, else "lowers_risk".',
+          },
+        },
+      },
+    },
+    summary: { type: 'string', minLength: 1, description: '"Risk driven by: amount 12x this user\'s median, first transaction in Delhi".' },
+    baseline: {
+      type: 'object',
+      description: "The user's normal behaviour before the transaction, which the features compare against.",
+      required: ['history_size', 'typical_amount', 'home_city', 'usual_hours', 'display'],
+      properties: {
+        history_size: { type: 'integer', minimum: 0, description: 'Past transactions the baseline is computed from.' },
+        typical_amount: { type: ['number', 'null'], minimum: 0, description: 'Median past amount; null without history.' },
+        home_city: { type: ['string', 'null'], description: 'Most frequent past city; null without history.' },
+        usual_hours: {
+          type: 'array',
+          items: { type: 'integer', minimum: 0, maximum: 23 },
+          maxItems: 3,
+          uniqueItems: true,
+          description: 'Most frequent local hours, most frequent first.',
+        },
+        display: { type: 'string', minLength: 1, description: 'One line, e.g. "usually ₹1,200 in Mumbai around 10:00 (42 past transactions)".' },
+      },
+    },
+    path_length: {
+      type: 'object',
+      description: 'The exactly explained quantity: the mean path length, expected and of this transaction.',
+      required: ['base_value', 'value'],
+      properties: {
+        base_value: { type: 'number', minimum: 0, description: 'E[h], the expected mean path length.' },
+        value: { type: 'number', minimum: 0, description: "h(x), this transaction's mean path length." },
+      },
+    },
+  },
+}));
+
 /**
  * The JSON Schema of a detection result (`DetectionResult`). Open to extra properties, so adding
  * an output field later does not break existing consumers.
@@ -134,7 +213,10 @@ export const detectionResultJsonSchema: JsonSchema = /* @__PURE__ */ frozen(() =
       type: 'number',
       description: 'scikit-learn decision_function (score_samples - offset; negative means outlier).',
     },
-    explanation: { description: 'Explanation of the model score, when computed.' },
+    explanation: {
+      ...Object.fromEntries(Object.entries(explanationJsonSchema).filter(([keyword]) => keyword !== '$schema')),
+      description: 'Explanation of the model score, when computed (see the detector option `explain`).',
+    },
     model_version: { type: 'string' },
   },
 }));
