@@ -378,6 +378,30 @@ function buildParsed(
   o: Record<string, unknown>,
   ts: TimestampParts,
 ): ParsedTransaction {
+  const userName = o.user_name;
+  const country = o.country;
+  const mcc = o.mcc_code;
+  // The usual case (every optional field given) as one literal: adding the three properties
+  // afterwards would allocate an out-of-object property store for every transaction. The key
+  // order is the same either way.
+  if (userName != null && country != null && mcc != null) {
+    return {
+      transaction_id: o.transaction_id as string,
+      user_id: o.user_id as string,
+      amount: o.amount as number,
+      location: intern(o.location as string),
+      timestamp: o.timestamp as string,
+      merchant_type: intern(o.merchant_type as string),
+      epochMs: ts.epochMs,
+      offsetMinutes: ts.offsetMinutes,
+      localHour: ts.localHour,
+      localMinute: ts.localMinute,
+      localDayOfWeek: ts.localDayOfWeek,
+      user_name: userName as string,
+      country: country as string,
+      mcc_code: mcc as string,
+    };
+  }
   const value: ParsedTransaction = {
     transaction_id: o.transaction_id as string,
     user_id: o.user_id as string,
@@ -391,11 +415,8 @@ function buildParsed(
     localMinute: ts.localMinute,
     localDayOfWeek: ts.localDayOfWeek,
   };
-  const userName = o.user_name;
   if (userName !== undefined && userName !== null) value.user_name = userName as string;
-  const country = o.country;
   if (country !== undefined && country !== null) value.country = country as string;
-  const mcc = o.mcc_code;
   if (mcc !== undefined && mcc !== null) value.mcc_code = mcc as string;
   return value;
 }

@@ -4,6 +4,7 @@ import { explainerFor } from '../explain/explainer';
 import { writeFeatures } from '../features/feature-sets';
 import type { LoadedModel } from '../forest/model-file';
 import { scoreSamples } from '../forest/score';
+import { hasPackedHistory, packedHistoryOf } from '../history/packed-history';
 import type { HistoryStore, HistoryTransaction } from '../history/history-store';
 import { MemoryHistoryStore } from '../history/memory-store';
 import { createPolicyConfig, decide, type PolicyConfig } from '../policy/risk-policy';
@@ -112,6 +113,7 @@ export function createDetector(options: DetectorOptions): Detector {
     const results: DetectionResult[] = new Array(n);
     const hits: RuleHit[][] = new Array(n);
     const fresh: number[] = [];
+    const packs = hasPackedHistory(tx);
     const firstInBatch = new Map<string, number>();
     const repeats: Array<[number, number]> = [];
     for (let i = 0; i < n; i++) {
@@ -127,7 +129,8 @@ export function createDetector(options: DetectorOptions): Detector {
         continue;
       }
       firstInBatch.set(txn.transaction_id, i);
-      const history = tx.history(txn.user_id);
+      // Packed by the store when it offers that, else packed here once for features and rules.
+      const history = packedHistoryOf(tx, txn.user_id);
       const o = fresh.length * nf;
       const src = keepRaw ? raw : scratch;
       const so = keepRaw ? o : 0;
@@ -135,7 +138,8 @@ export function createDetector(options: DetectorOptions): Detector {
       if (scaler === null) for (let f = 0; f < nf; f++) rows[o + f] = src[so + f];
       else for (let f = 0; f < nf; f++) rows[o + f] = (src[so + f] - scaler.mean[f]) / scaler.scale[f];
       hits[i] = evaluateRules(txn, history, rules);
-      tx.append(txn.user_id, historyEntry(txn));
+      // A packing store copies the fields it keeps, so it can take the transaction itself.
+      tx.append(txn.user_id, packs ? txn : historyEntry(txn));
       fresh.push(i);
     }
     scoreSamples(model.forest, rows.subarray(0, fresh.length * nf), scores);

@@ -1,5 +1,6 @@
 import type { HistoryEntry, ParsedTransaction } from '../contract/types';
 import type { FeatureSchema } from '../forest/model-file';
+import { isPackedHistory, packHistory, type PackedHistory } from '../history/packed-history';
 import { medianOf } from '../stats/median';
 
 /** The feature sets a model can be trained on. */
@@ -58,10 +59,21 @@ export interface SeedEncoding {
  * THE feature function, for training and serving alike: writes the features of `txn` given the
  * user's `history` (past transactions, the current one excluded) into `out` at `offset`, as float64
  * values the caller casts to float32. Allocates nothing.
+ *
+ * `history` is entries in any order, or the same packed (a store's fast path, see
+ * {@link PackedHistory}); entries are packed first, so both give the same row.
  */
-export function writeFeatures(schema: FeatureSchema, txn: ParsedTransaction, history: readonly HistoryEntry[], out: Float64Array | Float32Array, offset: number): void {
-  if (schema.feature_set === FeatureSet.behavioral) writeBehavioral(schema.encodings as unknown as BehavioralEncoding, txn, history, out, offset);
-  else if (schema.feature_set === FeatureSet.seed) writeSeed(schema.encodings as unknown as SeedEncoding, txn, out, offset);
+export function writeFeatures(
+  schema: FeatureSchema,
+  txn: ParsedTransaction,
+  history: readonly HistoryEntry[] | PackedHistory,
+  out: Float64Array | Float32Array,
+  offset: number,
+): void {
+  if (schema.feature_set === FeatureSet.behavioral) {
+    const packed = isPackedHistory(history) ? history : packHistory(history);
+    writeBehavioral(schema.encodings as unknown as BehavioralEncoding, txn, packed, out, offset);
+  } else if (schema.feature_set === FeatureSet.seed) writeSeed(schema.encodings as unknown as SeedEncoding, txn, out, offset);
   else throw new Error(`unknown feature set "${schema.feature_set}"`);
 }
 
@@ -76,8 +88,14 @@ function writeSeed(enc: SeedEncoding, txn: ParsedTransaction, out: Float64Array 
 // Scratch for the median; grows to the longest history seen.
 let amounts = new Float64Array(256);
 
-function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, history: readonly HistoryEntry[], out: Float64Array | Float32Array, o: number): void {
+function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, h: PackedHistory, out: Float64Array | Float32Array, o: number): void {
   const t = txn.epochMs;
+  const ownId = txn.transaction_id;
+  const location = txn.location;
+  const merchant = txn.merchant_type;
+  const hour = txn.localHour;
+  const { hourWindowMs, shortWindowMs, hourNeighbourhood } = enc;
+  const { numbers, strings, start, end } = h;
   let past = 0;
   let seenCity = false;
   let seenMerchant = false;
@@ -85,24 +103,23 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, histor
   let last10 = 0;
   let prev = -Infinity;
   let nearHour = 0;
-  if (amounts.length < history.length) amounts = new Float64Array(history.length * 2);
-  for (let i = 0; i < history.length; i++) {
-    const e = history[i];
+  if (amounts.length < end - start) amounts = new Float64Array((end - start) * 2);
+  for (let i = start; i < end; i++) {
+    const e = numbers[3 * i];
     // Only the past counts: entries later in time (out-of-order arrivals) and the transaction
     // itself (a replay) are not history of this transaction.
     // (A replay has the same instant, so ids are compared only then: string comparisons of
     // fresh ids are the costliest thing in this loop.)
-    if (e.epochMs > t || (e.epochMs === t && e.transaction_id === txn.transaction_id)) continue;
-    past++;
-    amounts[past - 1] = e.amount;
-    if (e.location === txn.location) seenCity = true;
-    if (e.merchant_type === txn.merchant_type) seenMerchant = true;
-    const age = t - e.epochMs;
-    if (age < enc.hourWindowMs) lastHour++;
-    if (age < enc.shortWindowMs) last10++;
-    if (e.epochMs > prev) prev = e.epochMs;
-    const d = Math.abs(e.localHour - txn.localHour);
-    if (Math.min(d, 24 - d) <= enc.hourNeighbourhood) nearHour++;
+    if (e > t || (e === t && strings[3 * i] === ownId)) continue;
+    amounts[past++] = numbers[3 * i + 1];
+    if (strings[3 * i + 1] === location) seenCity = true;
+    if (strings[3 * i + 2] === merchant) seenMerchant = true;
+    const age = t - e;
+    if (age < hourWindowMs) lastHour++;
+    if (age < shortWindowMs) last10++;
+    if (e > prev) prev = e;
+    const d = Math.abs(numbers[3 * i + 2] - hour);
+    if (Math.min(d, 24 - d) <= hourNeighbourhood) nearHour++;
   }
   const median = past > 0 ? medianOf(amounts, past) : txn.amount;
   out[o] = Math.log1p(txn.amount);

@@ -1,5 +1,7 @@
-import type { DetectionResult, HistoryEntry } from '../contract/types';
-import { appendWithRetention, DEFAULT_RETENTION, type HistoryStore, type HistoryTransaction, type RetentionConfig } from './history-store';
+import type { HistoryEntry } from '../contract/types';
+import { DecisionLog } from './decision-log';
+import { appendWithRetention, DEFAULT_RETENTION, type HistoryStore, type RetentionConfig } from './history-store';
+import { PackedHistoryBuffer, type PackedHistory, type PackedHistoryTransaction } from './packed-history';
 
 /** Options of the in-memory store. */
 export interface MemoryStoreOptions extends Partial<RetentionConfig> {
@@ -7,28 +9,38 @@ export interface MemoryStoreOptions extends Partial<RetentionConfig> {
   maxDecisions?: number;
 }
 
+/** One user's history: packed, and as entry objects once somebody asked for them. */
+interface UserHistory {
+  packed: PackedHistoryBuffer;
+  /** `packed` as entries, kept up to date once `history()` was called (null before). */
+  entries: HistoryEntry[] | null;
+}
+
 /**
  * History and decisions in memory: for Node (CLI, training, batch scoring) and as the fallback
  * where IndexedDB is unavailable. Bounded per user and in remembered decisions.
+ *
+ * Histories are kept packed ({@link PackedHistory}), which the feature function and the rules
+ * read directly through the `packedHistory` fast path of its transactions. `history()` builds a
+ * user's entry objects the first time it is asked for them and keeps them in step from then on.
  */
 export class MemoryHistoryStore implements HistoryStore {
-  private readonly users = new Map<string, HistoryEntry[]>();
-  private readonly decisions = new Map<string, DetectionResult>();
+  private readonly users = new Map<string, UserHistory>();
+  private readonly decisions: DecisionLog;
   private readonly retention: RetentionConfig;
-  private readonly maxDecisions: number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.retention = { ...DEFAULT_RETENTION, ...stripUndefined(options) };
-    this.maxDecisions = options.maxDecisions ?? 1_000_000;
+    this.decisions = new DecisionLog(options.maxDecisions ?? 1_000_000);
   }
 
   /** Runs `fn` synchronously against the in-memory state; resolves with its result. */
-  transact<T>(_userIds: readonly string[], _transactionIds: readonly string[], fn: (tx: HistoryTransaction) => T): Promise<T> {
+  transact<T>(_userIds: readonly string[], _transactionIds: readonly string[], fn: (tx: PackedHistoryTransaction) => T): Promise<T> {
     return Promise.resolve(this.transactSync(fn));
   }
 
   /** The synchronous form of `transact`, for hot loops in Node. */
-  transactSync<T>(fn: (tx: HistoryTransaction) => T): T {
+  transactSync<T>(fn: (tx: PackedHistoryTransaction) => T): T {
     return fn(this.tx);
   }
 
@@ -37,24 +49,59 @@ export class MemoryHistoryStore implements HistoryStore {
     return this.users.size;
   }
 
-  private readonly tx: HistoryTransaction = {
-    history: (userId) => this.users.get(userId) ?? EMPTY,
+  // The user looked up last: a transaction's history is read and then appended to.
+  private lastUserId: string | undefined;
+  private lastUser: UserHistory | undefined;
+
+  private user(userId: string): UserHistory | undefined {
+    if (userId === this.lastUserId) return this.lastUser;
+    const u = this.users.get(userId);
+    if (u !== undefined) {
+      this.lastUserId = userId;
+      this.lastUser = u;
+    }
+    return u;
+  }
+
+  private readonly tx: PackedHistoryTransaction = {
+    history: (userId) => {
+      const u = this.user(userId);
+      if (u === undefined) return EMPTY;
+      if (u.entries === null) u.entries = u.packed.toEntries();
+      return u.entries;
+    },
+    packedHistory: (userId) => this.user(userId)?.packed ?? EMPTY_PACKED,
     priorDecision: (id) => this.decisions.get(id),
     append: (userId, entry) => {
-      const h = this.users.get(userId);
-      if (h) appendWithRetention(h, entry, this.retention);
-      else this.users.set(userId, [entry]);
+      let u = this.user(userId);
+      if (u === undefined) {
+        u = { packed: new PackedHistoryBuffer(), entries: null };
+        this.users.set(userId, u);
+        this.lastUserId = userId;
+        this.lastUser = u;
+      }
+      u.packed.insert(entry, this.retention);
+      if (u.entries !== null) {
+        // A copy: the entry may be a whole transaction (see PackedHistoryTransaction).
+        const copy: HistoryEntry = {
+          transaction_id: entry.transaction_id,
+          epochMs: entry.epochMs,
+          location: entry.location,
+          merchant_type: entry.merchant_type,
+          amount: entry.amount,
+          localHour: entry.localHour,
+        };
+        appendWithRetention(u.entries, copy, this.retention);
+      }
     },
-    recordDecision: (result) => {
-      this.decisions.set(result.transaction_id, result);
-      if (this.decisions.size > this.maxDecisions) this.decisions.delete(this.decisions.keys().next().value as string);
-    },
+    recordDecision: (result) => this.decisions.record(result),
   };
 }
 
 // Not frozen: a frozen array has another elements kind, which would make the feature loops
 // polymorphic. It is typed readonly and never handed out for writing.
 const EMPTY: readonly HistoryEntry[] = [];
+const EMPTY_PACKED: PackedHistory = new PackedHistoryBuffer();
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -12,6 +12,7 @@ import type { LoadedModel } from '../forest/model-file';
 import { scoreSamples } from '../forest/score';
 import type { HistoryStore, HistoryTransaction } from '../history/history-store';
 import { MemoryHistoryStore } from '../history/memory-store';
+import { hasPackedHistory, packedHistoryOf, type PackedHistoryTransaction } from '../history/packed-history';
 import { decide } from '../policy/risk-policy';
 
 /** A model's identity in reports. */
@@ -186,18 +187,20 @@ export function createShadowDetector(options: ShadowDetectorOptions): ShadowDete
     const first = new Map<string, number>();
     for (let i = 0; i < items.length; i++) if (!first.has(items[i].transaction_id)) first.set(items[i].transaction_id, i);
     const seen: number[] = [];
-    const spy: HistoryTransaction = {
+    const spy: HistoryTransaction & Partial<PackedHistoryTransaction> = {
       history: (userId) => tx.history(userId),
       priorDecision: (id) => tx.priorDecision(id),
       append: (userId, entry) => {
         const i = first.get(entry.transaction_id);
         if (i !== undefined) {
-          writeFeatures(schema, items[i], tx.history(userId), raw, seen.length * nf);
+          writeFeatures(schema, items[i], packedHistoryOf(tx, userId), raw, seen.length * nf);
           seen.push(i);
         }
         tx.append(userId, entry);
       },
       recordDecision: (result) => tx.recordDecision(result),
+      // The store's packed fast path, when it has one, for the champion's features and rules.
+      ...(hasPackedHistory(tx) ? { packedHistory: (userId: string) => tx.packedHistory(userId) } : {}),
     };
     const results = inner.decideWithin(spy, items);
     const n = seen.length;

@@ -181,11 +181,19 @@ export function validatePolicyConfig(config: PolicyConfig): PolicyConfig {
 // Frozen configs (the defaults and everything createPolicyConfig returns) are validated once.
 const validatedFrozen = new WeakSet<PolicyConfig>();
 
+// The frozen config checked last (a detector uses one): recognised without the WeakSet.
+let lastValidated: PolicyConfig | undefined;
+
 function assertValidPolicyConfig(config: PolicyConfig): void {
-  if (validatedFrozen.has(config)) return;
+  if (config === lastValidated) return;
+  if (validatedFrozen.has(config)) {
+    lastValidated = config;
+    return;
+  }
   validatePolicyConfig(config);
   if (Object.isFrozen(config) && Object.isFrozen(config.codeFloors) && Object.isFrozen(config.blockCodes)) {
     validatedFrozen.add(config);
+    lastValidated = config;
   }
 }
 

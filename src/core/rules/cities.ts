@@ -73,13 +73,20 @@ function buildIndex(table: CityTable): CityIndex {
   return index;
 }
 
+// The table looked up last (a detector uses one): found without the WeakMap.
+let lastTable: CityTable | undefined;
+let lastIndex: CityIndex | undefined;
+
 function indexFor(table: CityTable): CityIndex {
+  if (table === lastTable) return lastIndex!;
   if (!Object.isFrozen(table)) return buildIndex(table);
   let index = frozenIndexes.get(table);
   if (index === undefined) {
     index = buildIndex(table);
     frozenIndexes.set(table, index);
   }
+  lastTable = table;
+  lastIndex = index;
   return index;
 }
 

@@ -130,11 +130,21 @@ export function validateRulesConfig(config: RulesConfig): RulesConfig {
 // Frozen configs (the defaults and everything createRulesConfig returns) are validated once.
 const validatedFrozen = new WeakSet<RulesConfig>();
 
+// The frozen config checked last (a detector uses one): recognised without the WeakSet.
+let lastValidated: RulesConfig | undefined;
+
 /** Validates a config, remembering frozen ones so the hot path pays for it once. */
 export function assertValidRulesConfig(config: RulesConfig): void {
-  if (validatedFrozen.has(config)) return;
+  if (config === lastValidated) return;
+  if (validatedFrozen.has(config)) {
+    lastValidated = config;
+    return;
+  }
   validateRulesConfig(config);
-  if (Object.isFrozen(config) && Object.isFrozen(config.cityCoordinates)) validatedFrozen.add(config);
+  if (Object.isFrozen(config) && Object.isFrozen(config.cityCoordinates)) {
+    validatedFrozen.add(config);
+    lastValidated = config;
+  }
 }
 
 /**

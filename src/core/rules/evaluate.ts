@@ -4,6 +4,7 @@
 import { medianOf } from '../stats/median';
 
 import { ReasonCode, type HistoryEntry, type ParsedTransaction } from '../contract/types';
+import { isPackedHistory, packHistory, type PackedHistory } from '../history/packed-history';
 import { findCity, haversineKm, normalizeCityName, type CityTable, type KnownCity } from './cities';
 import { assertValidRulesConfig, DEFAULT_RULES_CONFIG, type RulesConfig } from './config';
 
@@ -22,7 +23,8 @@ const MS_PER_HOUR = 3_600_000;
  * Runs every rule on `txn` and returns the hits, in the order of {@link ReasonCode}
  * (HIGH_AMOUNT, VELOCITY_MULTI_CITY, UNUSUAL_HOUR, IMPOSSIBLE_TRAVEL, AMOUNT_SPIKE).
  *
- * `history` holds the user's past transactions in any order. The history-based rules judge
+ * `history` holds the user's past transactions in any order, as entries or packed (a store's
+ * fast path, see {@link PackedHistory}; entries are packed first). The history-based rules judge
  * `txn` as of its own timestamp: entries later in time than `txn` (events that arrived out of
  * order) are ignored, so the outcome does not depend on arrival order beyond what had arrived.
  * Entries with `txn`'s own `transaction_id`, and repeats of an id already seen, are skipped so
@@ -35,41 +37,54 @@ const MS_PER_HOUR = 3_600_000;
  */
 export function evaluateRules(
   txn: ParsedTransaction,
-  history: readonly HistoryEntry[],
+  history: readonly HistoryEntry[] | PackedHistory,
   config: RulesConfig = DEFAULT_RULES_CONFIG,
 ): RuleHit[] {
   assertValidRulesConfig(config);
+  const h = isPackedHistory(history) ? history : packHistory(history);
   const hits: RuleHit[] = [];
   const t = txn.epochMs;
   const windowStart = t - config.velocityWindowMs;
   const here = findCity(config.cityCoordinates, txn.location);
 
   const ownId = txn.transaction_id;
-  if (amounts.length < history.length) amounts = new Float64Array(history.length * 2);
+  const { numbers, strings, start, end } = h;
+  if (amounts.length < end - start) amounts = new Float64Array((end - start) * 2);
   const cities = cityIndex(config.cityCoordinates);
   let pastCount = 0;
-  const inWindow: HistoryEntry[] = [];
+  // Indices of the entries inside the velocity window, in history order.
+  let inWindow: number[] | undefined;
   // Nearest earlier entry in a different known city (ties in time: the farther city).
-  let previous: HistoryEntry | undefined;
+  let previous = -1;
   let previousCity: KnownCity | undefined;
   let previousKm = 0;
+  // The last location resolved, and its city and distance: histories repeat a few places.
+  let lastLocation: string | undefined;
+  let lastCity: KnownCity | undefined;
+  let lastKm = 0;
 
-  for (let i = 0; i < history.length; i++) {
-    const entry = history[i];
+  for (let i = start; i < end; i++) {
+    const e = numbers[3 * i];
     // `!(a <= b)` also drops a NaN time: such an entry cannot be placed before txn.
-    if (!(entry.epochMs <= t) || (entry.epochMs === t && entry.transaction_id === ownId)) continue;
+    if (!(e <= t) || (e === t && strings[3 * i] === ownId)) continue;
     // Stores keep ids unique; a duplicated entry could only distort the velocity count, so the
     // (small) window is de-duplicated there rather than every entry here.
-    amounts[pastCount++] = entry.amount;
-    if (entry.epochMs > windowStart) inWindow.push(entry);
+    amounts[pastCount++] = numbers[3 * i + 1];
+    if (e > windowStart) (inWindow ??= []).push(i);
     // Resolving a city costs a map lookup, so only for entries that could beat the current best.
-    if (here !== undefined && (previous === undefined || entry.epochMs >= previous.epochMs)) {
-      const city = cities.get(entry.location) ?? findCity(config.cityCoordinates, entry.location);
+    if (here !== undefined && (previous < 0 || e >= numbers[3 * previous])) {
+      const location = strings[3 * i + 1];
+      if (location !== lastLocation) {
+        lastLocation = location;
+        lastCity = cities.get(location) ?? findCity(config.cityCoordinates, location);
+        lastKm = lastCity !== undefined && lastCity !== here ? haversineKm(lastCity.point, here.point) : 0;
+      }
+      const city = lastCity;
       if (city !== undefined && city !== here) {
-        const km = haversineKm(city.point, here.point);
+        const km = lastKm;
         // Two names for one place (distance 0) are not travel.
-        if (km > 0 && (previous === undefined || entry.epochMs > previous.epochMs || km > previousKm)) {
-          previous = entry;
+        if (km > 0 && (previous < 0 || e > numbers[3 * previous] || km > previousKm)) {
+          previous = i;
           previousCity = city;
           previousKm = km;
         }
@@ -85,7 +100,7 @@ export function evaluateRules(
     });
   }
 
-  const velocity = velocityHit(txn, inWindow, config);
+  const velocity = velocityHit(txn, h, inWindow ?? NO_ENTRIES, config);
   if (velocity !== undefined) hits.push(velocity);
 
   if (hourInWindow(txn.localHour, config.unusualHourStart, config.unusualHourEnd)) {
@@ -104,8 +119,8 @@ export function evaluateRules(
     });
   }
 
-  if (here !== undefined && previous !== undefined && previousCity !== undefined) {
-    const elapsedMs = t - previous.epochMs;
+  if (here !== undefined && previous >= 0 && previousCity !== undefined) {
+    const elapsedMs = t - h.numbers[3 * previous];
     const speedKmh = elapsedMs > 0 ? previousKm / (elapsedMs / MS_PER_HOUR) : Infinity;
     if (speedKmh > config.impossibleTravelKmh) {
       const km = `${groupDigits(Math.round(previousKm).toString(), false)} km`;
@@ -124,7 +139,7 @@ export function evaluateRules(
           // Infinity when both happened at the same instant (JSON.stringify turns it into null).
           speedKmh,
           limitKmh: config.impossibleTravelKmh,
-          previousTransactionId: previous.transaction_id,
+          previousTransactionId: h.strings[3 * previous],
         },
       });
     }
@@ -150,12 +165,18 @@ export function evaluateRules(
   return hits;
 }
 
+// The velocity window of most transactions; velocityHit only reads it.
+const NO_ENTRIES: number[] = [];
+
 // Scratch for the amounts of the median; grows to the longest history seen.
 let amounts = new Float64Array(256);
 
 /** Exact-name lookups of a city table, memoised per (frozen) table. */
 const exactIndexes = new WeakMap<CityTable, Map<string, KnownCity>>();
+let lastTable: CityTable | undefined;
+let lastIndex: Map<string, KnownCity> | undefined;
 function cityIndex(table: CityTable): Map<string, KnownCity> {
+  if (table === lastTable) return lastIndex!;
   let index = exactIndexes.get(table);
   if (index === undefined) {
     index = new Map();
@@ -165,22 +186,28 @@ function cityIndex(table: CityTable): Map<string, KnownCity> {
     }
     if (Object.isFrozen(table)) exactIndexes.set(table, index);
   }
+  if (Object.isFrozen(table)) {
+    // The table of the last call, found without the WeakMap.
+    lastTable = table;
+    lastIndex = index;
+  }
   return index;
 }
 
 function velocityHit(
   txn: ParsedTransaction,
-  window: HistoryEntry[],
+  h: PackedHistory,
+  window: number[],
   config: RulesConfig,
 ): RuleHit | undefined {
   if (window.length + 1 <= config.velocityMinCount) return undefined;
   const ids = new Set<string>();
-  const inWindow = window.filter((e) => !ids.has(e.transaction_id) && ids.add(e.transaction_id) !== undefined);
+  const inWindow = window.filter((i) => !ids.has(h.strings[3 * i]) && ids.add(h.strings[3 * i]) !== undefined);
   const count = inWindow.length + 1;
   if (count <= config.velocityMinCount) return undefined;
   // The window holds a handful of entries; sorting them is cheap. Array sort is stable, and the
   // current transaction goes last, after any entry with the very same instant.
-  inWindow.sort((a, b) => a.epochMs - b.epochMs);
+  inWindow.sort((a, b) => h.numbers[3 * a] - h.numbers[3 * b]);
   const cities: string[] = [];
   const keys = new Set<string>();
   const addCity = (location: string): void => {
@@ -189,7 +216,7 @@ function velocityHit(
     keys.add(key);
     cities.push(location.trim());
   };
-  for (const entry of inWindow) addCity(entry.location);
+  for (const i of inWindow) addCity(h.strings[3 * i + 1]);
   addCity(txn.location);
   if (cities.length < config.velocityMinCities) return undefined;
   return {
@@ -199,7 +226,7 @@ function velocityHit(
       count,
       windowMs: config.velocityWindowMs,
       cities,
-      transactionIds: [...inWindow.map((e) => e.transaction_id), txn.transaction_id],
+      transactionIds: [...inWindow.map((i) => h.strings[3 * i]), txn.transaction_id],
     },
   };
 }

@@ -57,7 +57,7 @@ export function featureMatrix(schema: FeatureSchema, transactions: readonly Pars
   const store = new MemoryHistoryStore();
   store.transactSync((tx) => {
     transactions.forEach((txn, i) => {
-      writeFeatures(schema, txn, tx.history(txn.user_id), out, i * nf);
+      writeFeatures(schema, txn, tx.packedHistory(txn.user_id), out, i * nf);
       tx.append(txn.user_id, historyEntry(txn));
     });
   });
