@@ -11,11 +11,17 @@ export async function* readLineBatches(path: string | undefined): AsyncGenerator
   input.setEncoding('utf8');
   let rest = '';
   for await (const chunk of input as AsyncIterable<string>) {
-    const text = rest + chunk;
-    const lines = text.split('\n');
+    // Split the chunk itself and join only its first piece to the rest of the previous one:
+    // `(rest + chunk).split` would copy the whole megabyte once more to flatten it.
+    const lines = chunk.split('\n');
+    if (lines.length === 1) {
+      rest += chunk;
+      continue;
+    }
+    lines[0] = rest + lines[0];
     rest = lines.pop()!;
     for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
-    if (lines.length > 0) yield lines;
+    yield lines;
   }
   if (rest.endsWith('\r')) rest = rest.slice(0, -1);
   if (rest !== '') yield [rest];
@@ -26,7 +32,10 @@ export async function* readLines(path: string | undefined): AsyncGenerator<strin
   for await (const batch of readLineBatches(path)) yield* batch;
 }
 
-/** Writes text, waiting for the stream to drain when its buffer is full (constant memory). */
-export async function writeChunk(out: NodeJS.WritableStream, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
+/**
+ * Writes text or bytes, waiting for the stream to drain when its buffer is full (constant
+ * memory). Bytes are handed over, not copied: do not change them afterwards.
+ */
+export async function writeChunk(out: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
 }

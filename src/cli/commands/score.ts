@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { encodeOutcomeInto } from '../../core/contract/serialize';
 import { parseTransactionLine } from '../../core/contract/validate';
 import type { ErrorResult, ParsedTransaction } from '../../core/contract/types';
 import { createDetector, ExplainMode } from '../../core/detector/detector';
@@ -27,6 +28,8 @@ non-zero only when the model cannot be used.
             transactions, and the model's version and SHA-256.`;
 
 const BATCH = 1024;
+/** Size of the output buffers results are encoded into (a batch takes about 350 KB). */
+const OUTPUT_BYTES = 1 << 20;
 
 /** `txn-anomaly score`. */
 export async function runScore(argv: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -44,6 +47,8 @@ export async function runScore(argv: string[], out: NodeJS.WritableStream): Prom
   const store = new MemoryHistoryStore();
   const detector = createDetector({ model, history: store, config: { explain: explain as ExplainMode }, observer: drift });
   const pending: Array<ParsedTransaction | ErrorResult> = [];
+  let output = Buffer.allocUnsafe(OUTPUT_BYTES);
+  let used = 0;
   const flush = async () => {
     const valid = pending.filter((p): p is ParsedTransaction => !('error' in p));
     const t0 = metrics === null ? 0 : performance.now();
@@ -53,11 +58,26 @@ export async function runScore(argv: string[], out: NodeJS.WritableStream): Prom
       for (const p of pending) if ('error' in p) metrics.record(p);
       metrics.recordAll(decided);
     }
+    // Results are encoded straight into bytes (what JSON.stringify and a UTF-8 encoder would
+    // give). A buffer is handed to the stream one batch at a time and never written again, so
+    // it can be filled on while earlier batches are still being written.
+    let start = used;
     let k = 0;
-    let text = '';
-    for (const p of pending) text += `${JSON.stringify('error' in p ? p : decided[k++])}\n`;
+    for (const p of pending) {
+      const outcome = 'error' in p ? p : decided[k++];
+      let end = encodeOutcomeInto(outcome, output, used);
+      while (end < 0) {
+        // Full: hand over what this batch wrote so far and go on in a fresh buffer (a bigger
+        // one if a single outcome did not fit into an empty buffer).
+        if (used > start) await writeChunk(out, output.subarray(start, used));
+        output = Buffer.allocUnsafe(used === 0 ? output.length * 2 : OUTPUT_BYTES);
+        used = start = 0;
+        end = encodeOutcomeInto(outcome, output, 0);
+      }
+      used = end;
+    }
     pending.length = 0;
-    await writeChunk(out, text);
+    if (used > start) await writeChunk(out, output.subarray(start, used));
   };
   for await (const lines of readLineBatches(flags.in as string | undefined)) {
     for (const line of lines) {

@@ -1,0 +1,144 @@
+/**
+ * JSON lines of detection results straight into UTF-8 bytes, byte for byte what
+ * `JSON.stringify` and a UTF-8 encoder give, for the batch scorer: the result's shape is known,
+ * so there is no property walk; its strings (ids, enumerations, reason details) mostly need no
+ * escaping, which the copy itself checks; and there is no intermediate string to concatenate,
+ * flatten and encode again.
+ */
+import { hasResultShape } from './result-shape';
+import type { DetectionResult, ErrorResult } from './types';
+
+/** Writes the UTF-8 bytes of a well-formed string (surrogates only in pairs); returns the end. */
+function writeUtf8(s: string, out: Uint8Array, o: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) out[o++] = c;
+    else if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      const p = ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00) + 0x10000;
+      out[o++] = 0xf0 | (p >> 18);
+      out[o++] = 0x80 | ((p >> 12) & 0x3f);
+      out[o++] = 0x80 | ((p >> 6) & 0x3f);
+      out[o++] = 0x80 | (p & 0x3f);
+    } else {
+      out[o++] = 0xe0 | (c >> 12);
+      out[o++] = 0x80 | ((c >> 6) & 0x3f);
+      out[o++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return o;
+}
+
+/** Writes ASCII text (keys, punctuation, number digits); returns the end. */
+function writeAscii(s: string, out: Uint8Array, o: number): number {
+  for (let i = 0; i < s.length; i++) out[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/** Writes the UTF-8 bytes of `JSON.stringify(s)`; returns the end. */
+function writeJsonString(s: string, out: Uint8Array, start: number): number {
+  let o = start;
+  out[o++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return writeUtf8(JSON.stringify(s), out, start);
+      out[o++] = c;
+    } else if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // JSON.stringify escapes lone surrogates; pairs and escapes are rare enough to hand over.
+      return writeUtf8(JSON.stringify(s), out, start);
+    } else {
+      out[o++] = 0xe0 | (c >> 12);
+      out[o++] = 0x80 | ((c >> 6) & 0x3f);
+      out[o++] = 0x80 | (c & 0x3f);
+    }
+  }
+  out[o++] = 0x22;
+  return o;
+}
+
+function writeJsonNumber(n: number, out: Uint8Array, o: number): number {
+  return writeAscii(Number.isFinite(n) ? String(n) : 'null', out, o);
+}
+
+function writeJsonStrings(a: readonly string[], out: Uint8Array, o: number): number {
+  out[o++] = 0x5b;
+  for (let i = 0; i < a.length; i++) {
+    if (i > 0) out[o++] = 0x2c;
+    o = writeJsonString(a[i], out, o);
+  }
+  out[o++] = 0x5d;
+  return o;
+}
+
+// Bytes a string can take in JSON: a UTF-16 unit escaped as \\uXXXX is six.
+const MAX_BYTES_PER_UNIT = 6;
+// Keys, punctuation and the three numbers (at most 24 characters each) of a result.
+const RESULT_FIXED_BYTES = 512;
+
+function stringsBound(a: readonly string[]): number {
+  let n = 2 + a.length * 3;
+  for (let i = 0; i < a.length; i++) n += a[i].length * MAX_BYTES_PER_UNIT;
+  return n;
+}
+
+/**
+ * Writes the UTF-8 bytes of `JSON.stringify(outcome)` followed by a newline into `out` at
+ * `offset` and returns the offset after them, or -1 (having written nothing that matters) when
+ * they might not fit; give it more room then.
+ */
+export function encodeOutcomeInto(outcome: DetectionResult | ErrorResult, out: Uint8Array, offset: number): number {
+  const room = out.length - offset;
+  if ('error' in outcome || !hasResultShape(outcome)) {
+    // (String(): what a template literal made of JSON.stringify's undefined, for a toJSON that returns it.)
+    const text = String(JSON.stringify(outcome));
+    // Well-formed JSON text: at most three bytes per UTF-16 unit.
+    if (text.length * 3 + 1 > room) return -1;
+    const o = writeUtf8(text, out, offset);
+    out[o] = 0x0a;
+    return o + 1;
+  }
+  const r = outcome;
+  const explanation = r.explanation === undefined ? undefined : JSON.stringify(r.explanation);
+  const bound =
+    RESULT_FIXED_BYTES +
+    (r.transaction_id.length + r.user_id.length + r.risk_level.length + r.recommendation.length + r.model_version.length) * MAX_BYTES_PER_UNIT +
+    stringsBound(r.reason_codes) +
+    stringsBound(r.reason_details) +
+    // (JSON.stringify leaves out a key whose value serialises to undefined.)
+    (explanation === undefined ? 0 : 16 + explanation.length * 3);
+  if (bound > room) return -1;
+  let o = offset;
+  o = writeAscii('{"transaction_id":', out, o);
+  o = writeJsonString(r.transaction_id, out, o);
+  o = writeAscii(',"user_id":', out, o);
+  o = writeJsonString(r.user_id, out, o);
+  o = writeAscii(',"risk_score":', out, o);
+  o = writeJsonNumber(r.risk_score, out, o);
+  o = writeAscii(',"risk_level":', out, o);
+  o = writeJsonString(r.risk_level, out, o);
+  o = writeAscii(',"reason_codes":', out, o);
+  o = writeJsonStrings(r.reason_codes, out, o);
+  o = writeAscii(',"recommendation":', out, o);
+  o = writeJsonString(r.recommendation, out, o);
+  o = writeAscii(',"reason_details":', out, o);
+  o = writeJsonStrings(r.reason_details, out, o);
+  o = writeAscii(',"model_score":', out, o);
+  o = writeJsonNumber(r.model_score, out, o);
+  o = writeAscii(',"decision_function":', out, o);
+  o = writeJsonNumber(r.decision_function, out, o);
+  o = writeAscii(',"model_version":', out, o);
+  o = writeJsonString(r.model_version, out, o);
+  if (explanation !== undefined) {
+    o = writeAscii(',"explanation":', out, o);
+    o = writeUtf8(explanation, out, o);
+  }
+  out[o++] = 0x7d;
+  out[o++] = 0x0a;
+  return o;
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main';
+import { parseTransactionLine } from '../../src/core/contract/validate';
+import type { ErrorResult, ParsedTransaction } from '../../src/core/contract/types';
+import { createDetector } from '../../src/core/detector';
+import { MemoryHistoryStore } from '../../src/core/history';
+import { simulate } from '../../src/core/simulator';
+import { DEFAULT_MODEL_PATH, defaultModel } from '../helpers/model';
+
+describe('txn-anomaly score output', () => {
+  it('is byte for byte JSON.stringify of each outcome, over many output buffers', async () => {
+    const lines = simulate({ n: 12_000, seed: 5, users: 200, anomalyRate: 0.05 }).map((t, i) => {
+      if (i % 500 === 1) return JSON.stringify({ ...t, location: 'Zürich "Hbf"\n😀' });
+      if (i % 500 === 2) return JSON.stringify({ ...t, transaction_id: `id\u2028\ud800${i}` });
+      if (i % 500 === 3) return `{"transaction_id":"broken ${i}"`;
+      if (i % 500 === 4) return JSON.stringify({ ...simulate({ n: 1, seed: i })[0], transaction_id: 'repeat' });
+      return JSON.stringify(t);
+    });
+    const path = join(mkdtempSync(join(tmpdir(), 'txn-score-out-')), 'in.jsonl');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+
+    const chunks: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path], out)).toBe(0);
+
+    // The reference: the same batches of 1,024 lines through a detector, then JSON.stringify.
+    const store = new MemoryHistoryStore();
+    const detector = createDetector({ model: defaultModel(), history: store });
+    let expected = '';
+    for (let i = 0; i < lines.length; i += 1024) {
+      const pending: Array<ParsedTransaction | ErrorResult> = lines.slice(i, i + 1024).map((l) => {
+        const v = parseTransactionLine(l);
+        return v.ok ? v.value : v.error;
+      });
+      const decided = store.transactSync((tx) => detector.decideWithin(tx, pending.filter((p): p is ParsedTransaction => !('error' in p))));
+      let k = 0;
+      for (const p of pending) expected += `${JSON.stringify('error' in p ? p : decided[k++])}\n`;
+    }
+    const actual = Buffer.concat(chunks);
+    expect(actual.length).toBeGreaterThan(3 << 20);
+    expect(actual.equals(Buffer.from(expected, 'utf8'))).toBe(true);
+  });
+});
