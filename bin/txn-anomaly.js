@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The CLI is TypeScript; tsx compiles it on the fly so it works right after `npm install`.
-import { register } from 'tsx/esm/api';
+// The CLI is TypeScript; it runs right after `npm install`, compiled on first use (see load-cli.js).
+import { loadCli } from './load-cli.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const { main } = await loadCli();
 const code = await main(process.argv.slice(2));
 process.stdout.write('', () => process.exit(code));
