@@ -4,14 +4,18 @@
  * log in IndexedDB is the truth it is rebuilt from (snapshot + later records) and caught up with
  * (records other workers appended).
  *
- * Histories restored from a snapshot stay packed in the snapshot's column arrays until a user is
- * first read (`LazyHistory`), so a cold start on a million entries allocates no entry objects;
- * log records for such a user queue in `pending` and are applied, in order and with the same
- * retention, when the user is materialised. Applying the same records in the same order always
- * gives the same histories, whether live, caught up or rebuilt.
+ * Each user's history is kept packed ({@link UserPack}, the core's {@link PackedHistory}: two flat
+ * arrays in time order, with the core's retention), which the feature function and the rules read
+ * directly through the `packedHistory` fast path of a batch's {@link BatchOverlay}; entry objects
+ * are built only for `history(userId)`. Histories restored from a snapshot stay in the snapshot's
+ * column arrays until a user is first read (`LazyHistory`), so a cold start on a million entries
+ * allocates nothing per entry; log records for such a user queue in `pending` and are applied, in
+ * order and with the same retention, when the user is unpacked. Applying the same records in the
+ * same order always gives the same histories, whether live, caught up or rebuilt.
  */
 import type { DetectionResult, HistoryEntry } from '../core/contract/types';
-import { appendWithRetention, type HistoryTransaction, type RetentionConfig } from '../core/history/history-store';
+import type { RetentionConfig } from '../core/history/history-store';
+import type { PackedHistory, PackedHistoryTransaction } from '../core/history/packed-history';
 import type { BatchRecord, HistoryChunk, IndexChunk, LogRecord, SnapshotChunk } from './db-schema';
 import { DecidedIndex } from './decided-index';
 import { checkRecordFormat, rowEntry, rowId, rowUser } from './log-record';
@@ -25,9 +29,106 @@ interface LazyHistory {
   pending: HistoryEntry[] | null;
 }
 
-type Slot = HistoryEntry[] | LazyHistory;
+/**
+ * One user's history, packed: entry `i` (`start <= i < end`) is `numbers[3i..3i+2]` (time, amount,
+ * local hour) and `strings[3i..3i+2]` (transaction id, location, merchant type), in time order,
+ * with retention applied exactly as the core's `appendWithRetention` does on an entry array.
+ *
+ * Copy-on-write between the view and the overlays of batches: an overlay appends to a `shared`
+ * handle on its source's arrays ({@link UserPack.share}), which writes only past the source's
+ * `end` (where nobody reads) as long as entries arrive in time order, and copies the live range
+ * before anything else would move what the source reads (an out-of-order insert, dropping old
+ * entries). A discarded overlay leaves only unread slots behind; a committed one's handle becomes
+ * the user's history. At most one handle writes into a set of arrays at a time: overlays are
+ * scored one after the other, each on the one before or the view, and the view changes only when
+ * no overlay is pending (its queue).
+ */
+export class UserPack implements PackedHistory {
+  constructor(
+    public start = 0,
+    public end = 0,
+    public numbers: number[] = [],
+    public strings: string[] = [],
+    /** The arrays may hold what another handle reads (before `start`, up to its `end`). */
+    private shared = false,
+  ) {}
 
-const EMPTY: readonly HistoryEntry[] = Object.freeze([]);
+  /** Number of entries. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** A handle on the same entries for an overlay: appends go past this one's `end`, anything else copies first. */
+  share(): UserPack {
+    return new UserPack(this.start, this.end, this.numbers, this.strings, true);
+  }
+
+  /** Inserts `e` in time order (after entries of the same instant) and applies retention. */
+  insert(e: HistoryEntry, retention: RetentionConfig): void {
+    const t = e.epochMs;
+    let { numbers, strings } = this;
+    let i = this.end;
+    while (i > this.start && numbers[3 * (i - 1)] > t) i--;
+    if (i === this.end) {
+      // Past the live range: a plain write (the slots may hold what a discarded overlay left).
+      const k = 3 * i;
+      numbers[k] = t;
+      numbers[k + 1] = e.amount;
+      numbers[k + 2] = e.localHour;
+      strings[k] = e.transaction_id;
+      strings[k + 1] = e.location;
+      strings[k + 2] = e.merchant_type;
+    } else {
+      i -= this.start;
+      this.own();
+      ({ numbers, strings } = this);
+      numbers.splice(3 * i, 0, t, e.amount, e.localHour);
+      strings.splice(3 * i, 0, e.transaction_id, e.location, e.merchant_type);
+    }
+    this.end++;
+    const newest = numbers[3 * (this.end - 1)];
+    let drop = this.start + Math.max(0, this.length - retention.maxEntriesPerUser);
+    while (drop < this.end && newest - numbers[3 * drop] > retention.maxAgeMs) drop++;
+    this.start = drop;
+    // Dropped entries stay until they are as many as the kept ones, then go in one move (amortised O(1)).
+    if (this.start > 0 && this.start >= this.length) this.own();
+  }
+
+  /** Makes the arrays this handle's own, exactly the live range (also drops the dropped entries). */
+  private own(): void {
+    const from = 3 * this.start;
+    const to = 3 * this.end;
+    if (this.shared || from > 0 || this.numbers.length !== to) {
+      this.numbers = this.numbers.slice(from, to);
+      this.strings = this.strings.slice(from, to);
+    }
+    this.end -= this.start;
+    this.start = 0;
+    this.shared = false;
+  }
+
+  /** The entries as objects, oldest first. */
+  toEntries(): HistoryEntry[] {
+    const { numbers, strings } = this;
+    const out: HistoryEntry[] = [];
+    for (let i = this.start; i < this.end; i++) {
+      out.push({
+        transaction_id: strings[3 * i],
+        epochMs: numbers[3 * i],
+        location: strings[3 * i + 1],
+        merchant_type: strings[3 * i + 2],
+        amount: numbers[3 * i + 1],
+        localHour: numbers[3 * i + 2],
+      });
+    }
+    return out;
+  }
+}
+
+type Slot = UserPack | LazyHistory;
+
+// Not frozen: a frozen array has another elements kind, which would make the feature loops polymorphic.
+const EMPTY_PACK: PackedHistory = new UserPack();
 
 /** Sizes of the view. */
 export interface ViewStats {
@@ -67,11 +168,16 @@ export class HistoryView implements HistorySource {
     this.decided = new DecidedIndex(maxDecisions);
   }
 
-  /** The user's history, oldest first. Do not mutate. */
-  history(userId: string): readonly HistoryEntry[] {
+  /** The user's history, oldest first (a new array). */
+  history(userId: string): HistoryEntry[] {
+    return this.packedOf(userId)?.toEntries() ?? [];
+  }
+
+  /** The user's packed history (null: none). Read it, do not change it. */
+  packedOf(userId: string): UserPack | null {
     const slot = this.users.get(userId);
-    if (slot === undefined) return EMPTY;
-    return Array.isArray(slot) ? slot : this.materialize(userId, slot);
+    if (slot === undefined) return null;
+    return slot instanceof UserPack ? slot : this.materialize(userId, slot);
   }
 
   /** Applies one committed log record (ignored when already applied). */
@@ -84,7 +190,7 @@ export class HistoryView implements HistorySource {
         this.entryCount = 0;
       } else {
         const slot = this.users.get(rec.user_id);
-        if (slot) this.entryCount -= Array.isArray(slot) ? slot.length : slot.count + (slot.pending?.length ?? 0);
+        if (slot) this.entryCount -= slotSize(slot);
         this.users.delete(rec.user_id);
       }
     } else {
@@ -116,7 +222,7 @@ export class HistoryView implements HistorySource {
     if (rec.seq !== this.lastSeq + 1) throw new Error(`internal error: record ${rec.seq} committed on a view at ${this.lastSeq}`);
     for (const [userId, h] of overlay.copies) {
       const before = this.users.get(userId);
-      this.entryCount += h.length - (before === undefined ? 0 : Array.isArray(before) ? before.length : before.count + (before.pending?.length ?? 0));
+      this.entryCount += h.length - (before === undefined ? 0 : slotSize(before));
       this.users.set(userId, h);
     }
     for (const d of overlay.decisions) this.decided.set(d.transaction_id, rec.seq);
@@ -139,11 +245,13 @@ export class HistoryView implements HistorySource {
   private appendEntry(userId: string, entry: HistoryEntry): void {
     const slot = this.users.get(userId);
     if (slot === undefined) {
-      this.users.set(userId, [entry]);
+      const h = new UserPack();
+      h.insert(entry, this.retention);
+      this.users.set(userId, h);
       this.entryCount++;
-    } else if (Array.isArray(slot)) {
+    } else if (slot instanceof UserPack) {
       const before = slot.length;
-      appendWithRetention(slot, entry, this.retention);
+      slot.insert(entry, this.retention);
       this.entryCount += slot.length - before;
     } else {
       (slot.pending ??= []).push(entry);
@@ -152,25 +260,23 @@ export class HistoryView implements HistorySource {
     }
   }
 
-  private materialize(userId: string, slot: LazyHistory): HistoryEntry[] {
+  /** Unpacks a user restored from a snapshot (straight from the chunk's columns) and applies the queued entries. */
+  private materialize(userId: string, slot: LazyHistory): UserPack {
     const c = slot.chunk;
-    const h = new Array<HistoryEntry>(slot.count);
+    // Filled by push: the arrays stay packed (no holes), the elements kind the feature loops expect.
+    const numbers: number[] = [];
+    const strings: string[] = [];
     let start = slot.row === 0 ? 0 : c.ids.ends[slot.row - 1];
     for (let k = 0; k < slot.count; k++) {
       const r = slot.row + k;
       const end = c.ids.ends[r];
-      h[k] = {
-        transaction_id: c.ids.text.substring(start, end),
-        epochMs: c.epoch_ms[r],
-        location: c.locations[c.location[r]],
-        merchant_type: c.merchants[c.merchant[r]],
-        amount: c.amount[r],
-        localHour: c.local_hour[r],
-      };
+      numbers.push(c.epoch_ms[r], c.amount[r], c.local_hour[r]);
+      strings.push(c.ids.text.substring(start, end), c.locations[c.location[r]], c.merchants[c.merchant[r]]);
       start = end;
     }
-    const queued = slot.count + (slot.pending?.length ?? 0);
-    if (slot.pending) for (const e of slot.pending) appendWithRetention(h, e, this.retention);
+    const h = new UserPack(0, slot.count, numbers, strings);
+    const queued = slotSize(slot);
+    if (slot.pending) for (const e of slot.pending) h.insert(e, this.retention);
     this.entryCount += h.length - queued;
     this.users.set(userId, h);
     return h;
@@ -185,13 +291,10 @@ export class HistoryView implements HistorySource {
     let b = new ChunkBuilder();
     let entries = 0;
     for (const [userId, slot] of this.users) {
-      if (Array.isArray(slot)) {
-        if (slot.length === 0) continue;
-        b.addEntries(userId, slot);
-        entries += slot.length;
-      } else if (slot.pending) {
-        const h = this.materialize(userId, slot);
-        b.addEntries(userId, h);
+      if (slot instanceof UserPack || slot.pending) {
+        const h = slot instanceof UserPack ? slot : this.materialize(userId, slot);
+        if (h.length === 0) continue;
+        b.addPack(userId, h);
         entries += h.length;
       } else {
         b.addPacked(userId, slot);
@@ -257,18 +360,20 @@ class ChunkBuilder {
   private readonly locations = new Map<string, number>();
   private readonly merchants = new Map<string, number>();
 
-  addEntries(userId: string, h: readonly HistoryEntry[]): void {
+  addPack(userId: string, h: UserPack): void {
+    const { numbers, strings } = h;
     this.users.push(userId);
     this.counts.push(h.length);
-    for (const e of h) {
-      this.idParts.push(e.transaction_id);
-      this.textLength += e.transaction_id.length;
+    for (let i = h.start; i < h.end; i++) {
+      const id = strings[3 * i];
+      this.idParts.push(id);
+      this.textLength += id.length;
       this.ends.push(this.textLength);
-      this.epoch.push(e.epochMs);
-      this.amount.push(e.amount);
-      this.hour.push(e.localHour);
-      this.location.push(code(this.locations, e.location));
-      this.merchant.push(code(this.merchants, e.merchant_type));
+      this.epoch.push(numbers[3 * i]);
+      this.amount.push(numbers[3 * i + 1]);
+      this.hour.push(numbers[3 * i + 2]);
+      this.location.push(code(this.locations, strings[3 * i + 1]));
+      this.merchant.push(code(this.merchants, strings[3 * i + 2]));
     }
     this.rows += h.length;
   }
@@ -312,6 +417,11 @@ class ChunkBuilder {
   }
 }
 
+/** Entries held in a slot (counting queued ones). */
+function slotSize(slot: Slot): number {
+  return slot instanceof UserPack ? slot.length : slot.count + (slot.pending?.length ?? 0);
+}
+
 function code(dict: Map<string, number>, value: string): number {
   let c = dict.get(value);
   if (c === undefined) {
@@ -323,25 +433,31 @@ function code(dict: Map<string, number>, value: string): number {
 
 /** What an overlay reads through: the view, or the overlay of an earlier batch of the same write. */
 export interface HistorySource {
-  history(userId: string): readonly HistoryEntry[];
+  /** The user's packed history (null: none). Read it, or {@link UserPack.share} it; do not change it. */
+  packedOf(userId: string): UserPack | null;
   /** A decision taken by this source and not yet committed (overlays only). */
   pendingDecision?(transactionId: string): DetectionResult | undefined;
 }
 
 /**
- * The {@link HistoryTransaction} of one batch: reads its source (the view, or the overlay of the
- * batch before it in the same IndexedDB transaction), appends to copies of the touched users'
- * histories (so later items, and later batches of the same write, see earlier ones), and collects
- * the batch's entries and decisions for its log record. Discarded if the record does not commit.
+ * The {@link PackedHistoryTransaction} of one batch: reads its source (the view, or the overlay of
+ * the batch before it in the same IndexedDB transaction), appends to copy-on-write handles on the
+ * touched users' histories (so later items, and later batches of the same write, see earlier
+ * ones), and collects the batch's entries and decisions for its log record. Discarded if the record
+ * does not commit. Offers `packedHistory`, so the detector's features and rules read the packed
+ * histories directly and `append` gets the transaction itself (only its history fields are kept).
  */
-export class BatchOverlay implements HistoryTransaction, HistorySource {
+export class BatchOverlay implements PackedHistoryTransaction, HistorySource {
   /** Fresh decisions, in order: the rows of the batch's record. */
   readonly decisions: DetectionResult[] = [];
-  /** History entries appended, in order. */
+  /** What was appended to history, in order (the transactions themselves, from the detector). */
   readonly entries: HistoryEntry[] = [];
   /** The touched users' histories after the batch. */
-  readonly copies = new Map<string, HistoryEntry[]>();
+  readonly copies = new Map<string, UserPack>();
   private byId: Map<string, DetectionResult> | null = null;
+  // The user looked up last: a transaction's history is read and then appended to.
+  private lastUserId: string | undefined = undefined;
+  private lastPack: UserPack | null = null;
 
   constructor(
     private readonly retention: RetentionConfig,
@@ -349,8 +465,20 @@ export class BatchOverlay implements HistoryTransaction, HistorySource {
     private readonly priors: ReadonlyMap<string, DetectionResult>,
   ) {}
 
+  packedOf(userId: string): UserPack | null {
+    if (userId === this.lastUserId) return this.lastPack;
+    const h = this.copies.get(userId) ?? this.source.packedOf(userId);
+    this.lastUserId = userId;
+    this.lastPack = h;
+    return h;
+  }
+
+  packedHistory(userId: string): PackedHistory {
+    return this.packedOf(userId) ?? EMPTY_PACK;
+  }
+
   history(userId: string): readonly HistoryEntry[] {
-    return this.copies.get(userId) ?? this.source.history(userId);
+    return this.packedOf(userId)?.toEntries() ?? [];
   }
 
   priorDecision(transactionId: string): DetectionResult | undefined {
@@ -367,11 +495,14 @@ export class BatchOverlay implements HistoryTransaction, HistorySource {
 
   append(userId: string, entry: HistoryEntry): void {
     let h = this.copies.get(userId);
-    if (!h) {
-      h = this.source.history(userId).slice();
+    if (h === undefined) {
+      h = this.source.packedOf(userId)?.share() ?? new UserPack();
       this.copies.set(userId, h);
     }
-    appendWithRetention(h, entry, this.retention);
+    // Copies the fields it keeps: `entry` may be the whole transaction.
+    h.insert(entry, this.retention);
+    this.lastUserId = userId;
+    this.lastPack = h;
     this.entries.push(entry);
   }
 
