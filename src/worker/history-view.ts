@@ -15,7 +15,7 @@
  */
 import type { DetectionResult, HistoryEntry } from '../core/contract/types';
 import type { RetentionConfig } from '../core/history/history-store';
-import type { PackedHistory, PackedHistoryTransaction } from '../core/history/packed-history';
+import { unpackHistory, type PackedHistory, type PackedHistoryTransaction } from '../core/history/packed-history';
 import type { BatchRecord, HistoryChunk, IndexChunk, LogRecord, SnapshotChunk } from './db-schema';
 import { DecidedIndex } from './decided-index';
 import { checkRecordFormat, rowEntry, rowId, rowUser } from './log-record';
@@ -109,19 +109,7 @@ export class UserPack implements PackedHistory {
 
   /** The entries as objects, oldest first. */
   toEntries(): HistoryEntry[] {
-    const { numbers, strings } = this;
-    const out: HistoryEntry[] = [];
-    for (let i = this.start; i < this.end; i++) {
-      out.push({
-        transaction_id: strings[3 * i],
-        epochMs: numbers[3 * i],
-        location: strings[3 * i + 1],
-        merchant_type: strings[3 * i + 2],
-        amount: numbers[3 * i + 1],
-        localHour: numbers[3 * i + 2],
-      });
-    }
-    return out;
+    return unpackHistory(this);
   }
 }
 

@@ -96,20 +96,25 @@ export class PackedHistoryBuffer implements PackedHistory {
 
   /** The entries as objects, oldest first. */
   toEntries(): HistoryEntry[] {
-    const { numbers, strings } = this;
-    const out: HistoryEntry[] = new Array(this.length);
-    for (let i = this.start; i < this.end; i++) {
-      out[i - this.start] = {
-        transaction_id: strings[3 * i],
-        epochMs: numbers[3 * i],
-        location: strings[3 * i + 1],
-        merchant_type: strings[3 * i + 2],
-        amount: numbers[3 * i + 1],
-        localHour: numbers[3 * i + 2],
-      };
-    }
-    return out;
+    return unpackHistory(this);
   }
+}
+
+/** A packed history's entries as objects, oldest first. */
+export function unpackHistory(h: PackedHistory): HistoryEntry[] {
+  const { numbers, strings } = h;
+  const out: HistoryEntry[] = new Array(h.end - h.start);
+  for (let i = h.start; i < h.end; i++) {
+    out[i - h.start] = {
+      transaction_id: strings[3 * i],
+      epochMs: numbers[3 * i],
+      location: strings[3 * i + 1],
+      merchant_type: strings[3 * i + 2],
+      amount: numbers[3 * i + 1],
+      localHour: numbers[3 * i + 2],
+    };
+  }
+  return out;
 }
 
 // Scratch of packHistory: one history at a time (everything here is synchronous). Overwritten in
