@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createTreeShapExplainer, gaussLegendre01, prepareTreeShap, type TreeShapForest } from '../../src/core/explain/tree-shap';
 import { trainForest, type ForestNodes } from '../../src/core/forest';
 import { expectAllClose } from '../helpers/all-close';
+import { bruteForceShapley } from '../helpers/brute-force-shapley';
 import { defaultModel } from '../helpers/model';
 
 /**
@@ -90,44 +91,6 @@ function randomForest(spec: ForestSpec): ForestNodes {
   };
 }
 
-/** v(S) of one tree, from the definition (see explain-tree-shap.test.ts). */
-function conditionalExpectation(forest: TreeShapForest, t: number, row: Float32Array, subset: number): number {
-  const base = forest.offsets[t];
-  const walk = (k: number): number => {
-    if (forest.left[k] < 0) return forest.value[k];
-    const l = base + forest.left[k];
-    const r = base + forest.right[k];
-    const f = forest.feature[k];
-    if (subset & (1 << f)) return row[f] > forest.threshold[k] ? walk(r) : walk(l);
-    return (forest.cover[l] / forest.cover[k]) * walk(l) + (forest.cover[r] / forest.cover[k]) * walk(r);
-  };
-  return walk(base);
-}
-
-/** Shapley values of the mean path length by enumerating all 2^M coalitions. */
-function bruteForceShapley(forest: TreeShapForest, row: Float32Array): number[] {
-  const M = forest.nFeatures;
-  const v = new Float64Array(1 << M);
-  for (let S = 0; S < 1 << M; S++) {
-    let sum = 0;
-    for (let t = 0; t < forest.nTrees; t++) sum += conditionalExpectation(forest, t, row, S);
-    v[S] = sum / forest.nTrees;
-  }
-  const fact = [1];
-  for (let i = 1; i <= M; i++) fact.push(fact[i - 1] * i);
-  const phi: number[] = [];
-  for (let i = 0; i < M; i++) {
-    let p = 0;
-    for (let S = 0; S < 1 << M; S++) {
-      if (S & (1 << i)) continue;
-      let size = 0;
-      for (let j = 0; j < M; j++) if (S & (1 << j)) size++;
-      p += ((fact[size] * fact[M - size - 1]) / fact[M]) * (v[S | (1 << i)] - v[S]);
-    }
-    phi.push(p);
-  }
-  return phi;
-}
 
 /** Random forest specs; more than 8 different features on a path need more than 4 points. */
 const specArb = (maxFeatures: number, maxDepth: number): fc.Arbitrary<ForestSpec> =>
@@ -222,7 +185,7 @@ describe('exact TreeSHAP, linear method (Gauss–Legendre quadrature)', () => {
           for (const values of rows) {
             const row = Float32Array.from(values);
             linear.shap(row, out);
-            const phi = bruteForceShapley(forest, row);
+            const { phi } = bruteForceShapley(forest, row);
             for (let i = 0; i < spec.nFeatures; i++) expectNear(out[i], phi[i], 1e-10);
           }
         },
@@ -302,7 +265,7 @@ describe('exact TreeSHAP, linear method (Gauss–Legendre quadrature)', () => {
     ]) {
       const row = Float32Array.from(x);
       explainer.shap(row, out);
-      expectAllClose(Array.from(out), bruteForceShapley(forest, row), { atol: 1e-12 });
+      expectAllClose(Array.from(out), bruteForceShapley(forest, row).phi, { atol: 1e-12 });
     }
   });
 
