@@ -3,6 +3,7 @@
  * arrays, and its rows decode back into history entries, decisions and stored decisions.
  */
 import { Recommendation, RiskLevel, type DetectionResult, type HistoryEntry, type ParsedTransaction, type ReasonCode, type Transaction } from '../core/contract/types';
+import { RESULT_KEYS } from '../core/contract/result-shape';
 import { RECORD_FORMAT, type BatchRecord, type ClearRecord, type OptionalColumn } from './db-schema';
 import { indexOfPacked, packStrings, unpackString } from './packed-strings';
 import type { AnalystLabel, StoredDecision } from './service-types';
@@ -16,18 +17,7 @@ const LEVEL_CODE = new Map(RISK_LEVELS.map((l, i) => [l, i]));
 const RECOMMENDATION_CODE = new Map(RECOMMENDATIONS.map((r, i) => [r, i]));
 
 /** Result fields stored in columns; any other field of a result is kept in `extra`. */
-const COLUMN_FIELDS = new Set([
-  'transaction_id',
-  'user_id',
-  'risk_score',
-  'risk_level',
-  'reason_codes',
-  'recommendation',
-  'reason_details',
-  'model_score',
-  'decision_function',
-  'model_version',
-]);
+const COLUMN_FIELDS = new Set<string>(RESULT_KEYS);
 
 /** Who wrote a record and with which model. */
 export interface RecordStamp {

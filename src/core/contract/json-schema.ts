@@ -10,6 +10,7 @@
 
 import { DEFAULT_CONTRACT_CONFIG, REQUIRED_TRANSACTION_FIELDS, resolveContractConfig } from './validate';
 import type { ContractConfig } from './validate';
+import { RESULT_KEYS } from './result-shape';
 import { ContributionDirection, ErrorCode, ReasonCode, Recommendation, RiskLevel } from './types';
 
 /** A JSON Schema document or sub-schema: plain, JSON-serialisable data. */
@@ -181,18 +182,7 @@ export const detectionResultJsonSchema: JsonSchema = /* @__PURE__ */ frozen(() =
   title: 'DetectionResult',
   description: 'The decision for one transaction.',
   type: 'object',
-  required: [
-    'transaction_id',
-    'user_id',
-    'risk_score',
-    'risk_level',
-    'reason_codes',
-    'recommendation',
-    'reason_details',
-    'model_score',
-    'decision_function',
-    'model_version',
-  ],
+  required: [...RESULT_KEYS],
   properties: {
     transaction_id: { type: 'string' },
     user_id: { type: 'string' },

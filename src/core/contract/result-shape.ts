@@ -1,7 +1,7 @@
 import type { DetectionResult } from './types';
 
 /** Keys of a {@link DetectionResult} in the order the detector creates them; `explanation` may follow. */
-const RESULT_KEYS = [
+export const RESULT_KEYS = [
   'transaction_id',
   'user_id',
   'risk_score',
