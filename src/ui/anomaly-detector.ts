@@ -1,7 +1,7 @@
 import { LitElement, html, css, nothing } from 'lit';
 import type { DetectionResult, ErrorResult, HistoryEntry } from '../core/contract/types';
 import type { PolicyConfig } from '../core/policy/risk-policy';
-import type { AnalystLabel, DecisionQuery, InitResult, MetricsSnapshot, StoredDecision } from '../worker/service-types';
+import type { AnalystLabel, DecisionQuery, InitResult, MetricsSnapshot, ModelsInfo, StoredDecision } from '../worker/service-types';
 import { DetectorClientController, DetectorStatus, type DetectorSettings } from './controllers/detector-client-controller';
 import type { DetectorClient } from './detector-client';
 import { isErrorOutcome, type DecisionListener, type DetectorSource } from './detector-source';
@@ -240,6 +240,31 @@ export class AnomalyDetector extends LitElement implements DetectorSource {
   /** Live counters: throughput, latency, counts per level and recommendation, model. */
   metrics(): Promise<MetricsSnapshot> {
     return this._client.current.metrics();
+  }
+
+  /** The metrics in the Prometheus text exposition format (for a scrape endpoint or a push gateway). */
+  metricsText(): Promise<string> {
+    return this._client.current.metricsText();
+  }
+
+  /** Loads a shadow model (`{ url }` or `{ json }`): scored alongside, decisions stay the champion's. */
+  loadShadowModel(source: { url?: string; json?: unknown }): Promise<ModelsInfo> {
+    return this._client.current.loadShadowModel(source);
+  }
+
+  /** Stops scoring with the shadow model. */
+  unloadShadowModel(): Promise<ModelsInfo> {
+    return this._client.current.unloadShadowModel();
+  }
+
+  /** Makes the shadow the champion in one step. */
+  promoteShadow(): Promise<ModelsInfo> {
+    return this._client.current.promoteShadow();
+  }
+
+  /** Undoes the last promotion. */
+  rollbackPromotion(): Promise<ModelsInfo> {
+    return this._client.current.rollbackPromotion();
   }
 
   /** Receives the decisions of every committed batch (changes only); resolves with the unsubscribe function. */

@@ -55,6 +55,27 @@ describe('<anomaly-detector>', () => {
     expect((await el.history('u1')).map((h) => h.transaction_id)).to.deep.equal(['e1']);
   });
 
+  it('runs a shadow model, promotes and rolls it back, and renders its metrics for Prometheus', async () => {
+    const el = mount(detector());
+    const info = await el.ready;
+    const modelJson = await (await fetch(MODEL_SRC)).json();
+    const loaded = await el.loadShadowModel({ json: modelJson });
+    expect(loaded.champion.sha256).to.equal(info.sha256);
+    expect(loaded.shadow?.sha256).to.equal(info.sha256);
+    await el.detectBatch([txn('s1', 'u1', 'Mumbai', '2026-01-05T10:00:00+05:30'), txn('s2', 'u2', 'Delhi', '2026-01-05T11:00:00+05:30', 25_000)]);
+    const shadow = (await el.metrics()).shadow;
+    // The same model on both sides agrees on every transaction.
+    expect(shadow?.compared).to.equal(2);
+    expect(shadow?.agreement_rate).to.equal(1);
+    expect(shadow?.disagreements_total).to.equal(0);
+    expect((await el.promoteShadow()).canRollback).to.equal(true);
+    expect((await el.rollbackPromotion()).canRollback).to.equal(false);
+    expect((await el.unloadShadowModel()).shadow).to.equal(null);
+    const text = await el.metricsText();
+    expect(text).to.match(/^txn_anomaly_transactions_total\{[^}]*\} 1$/m);
+    expect(text).to.match(/^# TYPE txn_anomaly_scoring_latency_seconds histogram$/m);
+  });
+
   it('fires alert for a BLOCK: four transactions from two cities within a minute', async () => {
     const el = mount(detector());
     const alerts: DetectionResult[] = [];
