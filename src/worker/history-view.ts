@@ -15,7 +15,7 @@
  */
 import type { DetectionResult, HistoryEntry } from '../core/contract/types';
 import type { RetentionConfig } from '../core/history/history-store';
-import { unpackHistory, type PackedHistory, type PackedHistoryTransaction } from '../core/history/packed-history';
+import { retainedStart, unpackHistory, type PackedHistory, type PackedHistoryTransaction } from '../core/history/packed-history';
 import type { BatchRecord, HistoryChunk, IndexChunk, LogRecord, SnapshotChunk } from './db-schema';
 import { DecidedIndex } from './decided-index';
 import { checkRecordFormat, rowEntry, rowId, rowUser } from './log-record';
@@ -86,10 +86,7 @@ export class UserPack implements PackedHistory {
       strings.splice(3 * i, 0, e.transaction_id, e.location, e.merchant_type);
     }
     this.end++;
-    const newest = numbers[3 * (this.end - 1)];
-    let drop = this.start + Math.max(0, this.length - retention.maxEntriesPerUser);
-    while (drop < this.end && newest - numbers[3 * drop] > retention.maxAgeMs) drop++;
-    this.start = drop;
+    this.start = retainedStart(numbers, this.start, this.end, retention);
     // Dropped entries stay until they are as many as the kept ones, then go in one move (amortised O(1)).
     if (this.start > 0 && this.start >= this.length) this.own();
   }

@@ -7,24 +7,13 @@
 import type { DetectionResult, ErrorResult, Recommendation, RiskLevel } from '../core/contract/types';
 import { DetectorMetrics, type ExpositionExtras } from '../core/monitoring/prometheus';
 import { RECOMMENDATIONS, RISK_LEVELS } from './log-record';
+import type { CounterSnapshot } from './service-types';
 
 /** Calls whose latency is kept for the percentiles. */
 const LATENCY_WINDOW = 1024;
 /** Throughput is measured over this many milliseconds. */
 const THROUGHPUT_WINDOW_MS = 5000;
 
-/** The counters part of `MetricsSnapshot`. */
-export interface CounterSnapshot {
-  transactions: number;
-  /** Items answered with a decision taken earlier (idempotent repeats; not counted in `transactions`). */
-  repeats: number;
-  errors: number;
-  by_level: Record<RiskLevel, number>;
-  by_recommendation: Record<Recommendation, number>;
-  latency_ms: { p50: number; p95: number; p99: number };
-  throughput_per_s: number;
-  high_risk_rate: number;
-}
 
 /** Counters of a service. */
 export class ServiceMetrics {

@@ -136,8 +136,8 @@ export interface ShadowSection extends ShadowStats {
   can_rollback: boolean;
 }
 
-/** Live counters of the service. */
-export interface MetricsSnapshot {
+/** The live counters of the service (the counters part of {@link MetricsSnapshot}). */
+export interface CounterSnapshot {
   transactions: number;
   /** Items answered with a decision taken earlier (idempotent repeats; not in `transactions`). */
   repeats: number;
@@ -149,6 +149,10 @@ export interface MetricsSnapshot {
   /** Transactions per second over the last few seconds. */
   throughput_per_s: number;
   high_risk_rate: number;
+}
+
+/** Live counters of the service, the model, the storage and the monitoring sections. */
+export interface MetricsSnapshot extends CounterSnapshot {
   model: ModelInfo;
   storage: StorageKind;
   /**

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { validateTransaction } from '../../src/core/contract';
-import type { ParsedTransaction, Transaction } from '../../src/core/contract/types';
+import type { Transaction } from '../../src/core/contract/types';
 import { createDetector } from '../../src/core/detector';
 import { contentHash, loadModel, serializeModel, type LoadedModel, type ModelFile } from '../../src/core/forest';
 import { binIndex, createDriftMonitor, modelDistributions, populationStabilityIndex, type DriftMonitor } from '../../src/core/monitoring';
 import { simulate } from '../../src/core/simulator';
 import { trainTransactionModel } from '../../src/core/training';
 import { expectAllClose } from '../helpers/all-close';
+import { parse } from '../helpers/outcomes';
 
-const parse = (t: Transaction): ParsedTransaction => {
-  const v = validateTransaction(t);
-  if (!v.ok) throw new Error(JSON.stringify(v.error));
-  return v.value;
-};
 
 // Training: 20,000 simulated transactions of 500 users. Serving: 5,000 of 125 users from another
 // seed, so users reach the same history lengths as in training (40 transactions each).

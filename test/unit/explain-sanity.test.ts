@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateTransaction } from '../../src/core/contract';
-import type { DetectionResult, ParsedTransaction, Transaction } from '../../src/core/contract/types';
-import { createDetector, isErrorResult, type DetectOutcome } from '../../src/core/detector';
+import type { DetectionResult, Transaction } from '../../src/core/contract/types';
+import { createDetector } from '../../src/core/detector';
 import { createExplainer, formatClock, formatDuration, formatMoney, userBaseline } from '../../src/core/explain';
 import { writeFeatures } from '../../src/core/features';
 import { loadModel, type LoadedModel } from '../../src/core/forest';
@@ -9,16 +8,8 @@ import { MemoryHistoryStore } from '../../src/core/history';
 import { simulate } from '../../src/core/simulator';
 import { trainTransactionModel } from '../../src/core/training';
 import { defaultModel } from '../helpers/model';
+import { parse, decided } from '../helpers/outcomes';
 
-const parse = (t: Transaction): ParsedTransaction => {
-  const v = validateTransaction(t);
-  if (!v.ok) throw new Error(JSON.stringify(v.error));
-  return v.value;
-};
-const decided = (o: DetectOutcome): DetectionResult => {
-  if (isErrorResult(o)) throw new Error(JSON.stringify(o));
-  return o;
-};
 
 /** 30 days of a regular user: ₹400-500 groceries in Mumbai around 11:00 IST. */
 function regularHistory(user: string): Transaction[] {

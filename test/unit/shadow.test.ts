@@ -5,9 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { serializeModel } from '../../src/core/forest';
-import { validateTransaction } from '../../src/core/contract';
-import type { DetectionResult, ParsedTransaction, Transaction } from '../../src/core/contract/types';
-import { createDetector, isErrorResult, type DetectOutcome } from '../../src/core/detector';
+import { createDetector } from '../../src/core/detector';
 import { loadModel, type LoadedModel } from '../../src/core/forest';
 import { MemoryHistoryStore } from '../../src/core/history';
 import { createDriftMonitor, createShadowDetector, DriftMonitor } from '../../src/core/monitoring';
@@ -15,16 +13,8 @@ import { simulate } from '../../src/core/simulator';
 import { trainTransactionModel } from '../../src/core/training';
 import { expectAllClose } from '../helpers/all-close';
 import { DEFAULT_MODEL_PATH, defaultModel } from '../helpers/model';
+import { parse, decided } from '../helpers/outcomes';
 
-const parse = (t: Transaction): ParsedTransaction => {
-  const v = validateTransaction(t);
-  if (!v.ok) throw new Error(JSON.stringify(v.error));
-  return v.value;
-};
-const decided = (o: DetectOutcome): DetectionResult => {
-  if (isErrorResult(o)) throw new Error(JSON.stringify(o));
-  return o;
-};
 
 let challenger: LoadedModel | undefined;
 /** A seed-feature-set challenger: another schema, another scaler, another forest. */

@@ -19,7 +19,7 @@
  * Split decisions are those of the scorer: the row is float32 and a row goes right when
  * `x > t32`, t32 the largest float32 not above the stored float64 threshold.
  */
-import { averagePathLength } from '../forest/path-length';
+import { averagePathLength, leafPathLength } from '../forest/path-length';
 import { float32AtOrBelow } from '../forest/score';
 import type { ForestNodes } from '../forest/types';
 
@@ -45,13 +45,8 @@ export interface TreeShapForest {
   value: Float64Array;
 }
 
-/**
- * The value `score.ts` credits to a leaf at `depth` holding `n` samples, in the same order of
- * operations (so that f(x) here equals the scorer's path length sum / T to the last bit).
- */
-export function leafPathLength(depth: number, n: number): number {
-  return depth + 1 + averagePathLength(n) - 1.0;
-}
+// The value the scorer credits to a leaf, so that f(x) here equals its path length sum / T to the bit.
+export { leafPathLength } from '../forest/path-length';
 
 /** Prepares a validated forest (children after parents, as the model loader checks) for TreeSHAP. */
 export function prepareTreeShap(nodes: ForestNodes, nFeatures: number, psi: number): TreeShapForest {

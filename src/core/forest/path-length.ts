@@ -12,6 +12,14 @@ export function averagePathLength(n: number): number {
   return 2.0 * (Math.log(n - 1.0) + EULER_GAMMA) - (2.0 * (n - 1.0)) / n;
 }
 
+/**
+ * Path length credited to a leaf at `depth` holding `n` training samples, h = depth + c(n), in
+ * scikit-learn's order of operations (so sums agree to the bit). The scorer and TreeSHAP share it.
+ */
+export function leafPathLength(depth: number, n: number): number {
+  return depth + 1 + averagePathLength(n) - 1.0;
+}
+
 /** Height limit of a tree grown on `psi` samples: ceil(log2(max(psi, 2))). */
 export function heightLimit(psi: number): number {
   return Math.ceil(Math.log2(Math.max(psi, 2)));

@@ -1,4 +1,4 @@
-import { averagePathLength } from './path-length';
+import { averagePathLength, leafPathLength } from './path-length';
 import type { ForestNodes } from './types';
 
 /** Deepest tree scored through the padded layout; deeper forests use the node-by-node walk. */
@@ -39,11 +39,6 @@ export function float32AtOrBelow(t: number): number {
   f32[0] = f;
   u32[0] += f > 0 ? -1 : 1;
   return f32[0];
-}
-
-/** Path length credited to a leaf at `depth` holding `n` training samples, in scikit-learn's order of operations. */
-function leafPathLength(depth: number, n: number): number {
-  return depth + 1 + averagePathLength(n) - 1.0;
 }
 
 /** Depth of the deepest leaf across all trees. */

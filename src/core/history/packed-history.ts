@@ -81,10 +81,7 @@ export class PackedHistoryBuffer implements PackedHistory {
       strings.splice(3 * i, 0, e.transaction_id, e.location, e.merchant_type);
     }
     this.end++;
-    const newest = numbers[3 * (this.end - 1)];
-    let drop = this.start + Math.max(0, this.length - retention.maxEntriesPerUser);
-    while (drop < this.end && newest - numbers[3 * drop] > retention.maxAgeMs) drop++;
-    this.start = drop;
+    this.start = retainedStart(numbers, this.start, this.end, retention);
     // Dropped entries stay until they are half the arrays, then go in one move (amortised O(1)).
     if (this.start > 0 && this.start >= this.length) {
       numbers.splice(0, 3 * this.start);
@@ -115,6 +112,18 @@ export function unpackHistory(h: PackedHistory): HistoryEntry[] {
     };
   }
   return out;
+}
+
+/**
+ * The first entry retention keeps of packed entries [start, end) in time order, as
+ * {@link appendWithRetention} keeps them: at most `maxEntriesPerUser`, none older than
+ * `maxAgeMs` before the newest.
+ */
+export function retainedStart(numbers: readonly number[], start: number, end: number, retention: RetentionConfig): number {
+  const newest = numbers[3 * (end - 1)];
+  let drop = start + Math.max(0, end - start - retention.maxEntriesPerUser);
+  while (drop < end && newest - numbers[3 * drop] > retention.maxAgeMs) drop++;
+  return drop;
 }
 
 // Scratch of packHistory: one history at a time (everything here is synchronous). Overwritten in
