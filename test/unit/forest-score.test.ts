@@ -9,7 +9,9 @@ import {
   pathLengthSums,
   predict,
   scoreSamples,
+  wasmWalkAvailable,
 } from '../../src/core/forest/score';
+import { walkModuleBytes, WASM_BLOCK_ROWS } from '../../src/core/forest/wasm-walk';
 import { trainForest } from '../../src/core/forest/train';
 import type { ForestNodes } from '../../src/core/forest/types';
 import { expectAllClose } from '../helpers/all-close';
@@ -339,8 +341,10 @@ function trainingRows(n: number, nFeatures: number, seed: number): Float32Array 
   return rows;
 }
 
-// Depth 8 (psi 256) has its own written-out walk; 7 and 9 take the general loop.
-for (const [psi, depth] of [[256, 8], [128, 7], [512, 9]] as const) describe(`compiled forests of depth ${depth} against a node-by-node reference walk`, () => {
+// Both engines at every depth: the WebAssembly module is generated per depth; in JavaScript depth
+// 8 (psi 256) has its own written-out walk, the others take the general loop.
+for (const engine of ['wasm', 'js'] as const)
+for (const [psi, depth] of [[256, 8], [128, 7], [512, 9], [2, 1], [16, 4]] as const) describe(`compiled forests of depth ${depth} against a node-by-node reference walk (${engine} engine)`, () => {
   const nFeatures = 4;
   const train = trainingRows(3000, nFeatures, 11);
   const trained = trainForest(train, nFeatures, { n_estimators: 37, max_samples: psi, contamination: 'auto', seed: 5 });
@@ -355,13 +359,13 @@ for (const [psi, depth] of [[256, 8], [128, 7], [512, 9]] as const) describe(`co
     it(`scores ${n} random rows (some on split thresholds) to the bit of the reference`, () => {
       const rows = stressRows(trained.nodes, nFeatures, n, 1000 + n);
       const expected = referenceScores(trained.nodes, nFeatures, trained.psi, rows);
-      const actual = scoreSamples(padded, rows);
+      const actual = scoreSamples(padded, rows, undefined, engine);
       expectAllClose(actual, expected, { atol: 0, rtol: 0 });
     });
   }
 
   it('scores the training rows themselves to the bit of the reference', () => {
-    expectAllClose(scoreSamples(padded, train), referenceScores(trained.nodes, nFeatures, trained.psi, train), { atol: 0, rtol: 0 });
+    expectAllClose(scoreSamples(padded, train, undefined, engine), referenceScores(trained.nodes, nFeatures, trained.psi, train), { atol: 0, rtol: 0 });
   });
 
   it('agrees with the reference for any finite float32 rows (property)', () => {
@@ -373,7 +377,7 @@ for (const [psi, depth] of [[256, 8], [128, 7], [512, 9]] as const) describe(`co
         }),
         (rowList) => {
           const rows = Float32Array.from(rowList.flat());
-          const actual = scoreSamples(padded, rows);
+          const actual = scoreSamples(padded, rows, undefined, engine);
           const expected = referenceScores(trained.nodes, nFeatures, trained.psi, rows);
           expectAllClose(actual, expected, { atol: 0, rtol: 0 });
         },
@@ -392,6 +396,48 @@ for (const [psi, depth] of [[256, 8], [128, 7], [512, 9]] as const) describe(`co
     for (const n of [13, 1000]) {
       const rows = stressRows(deep.nodes, 2, n, 77 + n);
       expectAllClose(scoreSamples(forest, rows), referenceScores(deep.nodes, 2, deep.psi, rows), { atol: 0, rtol: 0 });
+    }
+  });
+});
+
+describe('the WebAssembly walk', () => {
+  const nFeatures = 3;
+  const train = trainingRows(2000, nFeatures, 21);
+  const trained = trainForest(train, nFeatures, { n_estimators: 25, max_samples: 256, contamination: 'auto', seed: 3 });
+  const forest = compileForest(trained.nodes, nFeatures, trained.psi);
+
+  it('runs in Node (so the default engine is the WebAssembly one here)', () => {
+    expect(wasmWalkAvailable(forest)).toBe(true);
+  });
+
+  it('gives the JavaScript walk\'s sums to the bit, infinities and NaN included, across block boundaries', () => {
+    const n = 3 * WASM_BLOCK_ROWS + 5;
+    const rows = stressRows(trained.nodes, nFeatures, n, 99);
+    const specials = [Infinity, -Infinity, NaN, 0, -0, 3.4028234663852886e38, -3.4028234663852886e38];
+    for (let i = 0; i < 60; i++) rows[(i * 37) % rows.length] = specials[i % specials.length];
+    const wasm = pathLengthSums(forest, rows, new Float64Array(n), 'wasm');
+    const js = pathLengthSums(forest, rows, new Float64Array(n), 'js');
+    expect(Array.from(wasm)).toEqual(Array.from(js));
+    // Sums of 25 trees of depth <= 8: a broken walk would give zeros or out-of-range values.
+    for (const s of wasm) expect(s).toBeGreaterThan(25 * 0.99);
+  });
+
+  it('adds to nothing but the rows it is given: a shorter row buffer leaves the rest of `out` alone', () => {
+    const rows = stressRows(trained.nodes, nFeatures, 10, 5);
+    const out = new Float64Array(12).fill(-7);
+    pathLengthSums(forest, rows, out);
+    expect(Array.from(out.subarray(10))).toEqual([-7, -7]);
+    expect(Array.from(out.subarray(0, 10))).toEqual(Array.from(pathLengthSums(forest, rows, new Float64Array(10), 'js')));
+  });
+
+  it('is a valid module for every padded depth, and each scores a chain tree of that depth as the JavaScript walk does', () => {
+    for (let d = 1; d <= MAX_PADDED_DEPTH; d++) {
+      expect(WebAssembly.validate(walkModuleBytes(d))).toBe(true);
+      const chain = compileForest(forestOf(chainTree(d, 2)), 1, d + 2);
+      const xs = Float32Array.from({ length: 2 * d + 3 }, (_, i) => i / 2 - 0.5);
+      const wasm = scoreSamples(chain, xs, undefined, 'wasm');
+      expect(Array.from(wasm)).toEqual(Array.from(scoreSamples(chain, xs, undefined, 'js')));
+      expect(Array.from(wasm)).toEqual(Array.from(xs, (x) => scoreOf(chainPathLength(x, d, 2), d + 2)));
     }
   });
 });

@@ -1,5 +1,6 @@
 import { averagePathLength, leafPathLength } from './path-length';
 import type { ForestNodes } from './types';
+import { createWasmWalk, type WasmWalk } from './wasm-walk';
 
 /** Deepest tree scored through the padded layout; deeper forests use the node-by-node walk. */
 export const MAX_PADDED_DEPTH = 14;
@@ -144,16 +145,47 @@ function compileNodes(nodes: ForestNodes, nFeatures: number, depth: number, norm
 const BLOCK_ROWS = 256;
 
 /**
+ * How padded forests are walked: 'wasm' (the default) uses the WebAssembly walk where this
+ * runtime allows it and the JavaScript walk elsewhere; 'js' always uses the JavaScript walk.
+ * Both give the same sums to the bit.
+ */
+export type ForestEngine = 'wasm' | 'js';
+
+// Each compiled forest's WebAssembly walk, made on first use (null: not available here).
+const wasmWalks = new WeakMap<CompiledForest, WasmWalk | null>();
+
+function wasmWalkOf(forest: CompiledForest): WasmWalk | null {
+  let walk = wasmWalks.get(forest);
+  if (walk === undefined) {
+    walk = createWasmWalk(forest);
+    wasmWalks.set(forest, walk);
+  }
+  return walk;
+}
+
+/** Whether padded forests are walked in WebAssembly here (false: the JavaScript walk runs). */
+export function wasmWalkAvailable(forest: CompiledForest): boolean {
+  return forest.layout === 'padded' && wasmWalkOf(forest) !== null;
+}
+
+/**
  * Sums the path lengths of every row over all trees into `out` (length = rows).
  * Trees are added in order, as scikit-learn does, so the sums agree to the bit.
  */
-export function pathLengthSums(forest: CompiledForest, rows: Float32Array, out: Float64Array): Float64Array {
+export function pathLengthSums(forest: CompiledForest, rows: Float32Array, out: Float64Array, engine: ForestEngine = 'wasm'): Float64Array {
   const nf = forest.nFeatures;
   const n = rows.length / nf;
   if (!Number.isInteger(n)) throw new Error(`rows length ${rows.length} is not a multiple of ${nf} features`);
   if (out.length < n) throw new Error(`output length ${out.length} is smaller than the ${n} rows`);
   out.fill(0, 0, n);
   if (forest.layout === 'nodes') return nodeWalk(forest, rows, n, out);
+  if (engine === 'wasm' && n > 0) {
+    const walk = wasmWalkOf(forest);
+    if (walk !== null) {
+      walk(rows, 0, n, out, 0);
+      return out;
+    }
+  }
   if (forest.depth === 8) return pathLengthSumsDepth8(forest, rows, n, out);
   const { feature, threshold, leafValue, depth: D, nTrees: T } = forest;
   const nInternal = (1 << D) - 1;
@@ -347,9 +379,9 @@ function nodeWalk(forest: CompiledForest, rows: Float32Array, n: number, out: Fl
  * scikit-learn's `score_samples`: -2^(-E[h(x)] / c(psi)) for every row of `rows`
  * (row-major float32). Lower is more anomalous. Writes into `out` when given.
  */
-export function scoreSamples(forest: CompiledForest, rows: Float32Array, out?: Float64Array): Float64Array {
+export function scoreSamples(forest: CompiledForest, rows: Float32Array, out?: Float64Array, engine: ForestEngine = 'wasm'): Float64Array {
   const n = rows.length / forest.nFeatures;
-  const result = pathLengthSums(forest, rows, out ?? new Float64Array(n));
+  const result = pathLengthSums(forest, rows, out ?? new Float64Array(n), engine);
   const denominator = forest.nTrees * forest.norm;
   for (let r = 0; r < n; r++) result[r] = -(2 ** -(denominator !== 0 ? result[r] / denominator : 1));
   return result;
