@@ -400,6 +400,9 @@ for (const [psi, depth] of [[256, 8], [128, 7], [512, 9], [2, 1], [16, 4]] as co
   });
 });
 
+// (The tests compile without the DOM library, which declares WebAssembly.)
+const { WebAssembly } = globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } };
+
 describe('the WebAssembly walk', () => {
   const nFeatures = 3;
   const train = trainingRows(2000, nFeatures, 21);

@@ -12,6 +12,17 @@
  * 'wasm-unsafe-eval'), {@link createWasmWalk} returns null and the JavaScript walk runs.
  */
 
+// The core compiles against ES2022 alone (it runs in Node, workers and pages): the little of the
+// WebAssembly JavaScript API used here, declared here. `typeof WebAssembly` is safe where it is missing.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+};
+
 /** Rows walked side by side. */
 const LANES = 8;
 
@@ -233,14 +244,14 @@ export function createWasmWalk(forest: PaddedForest): WasmWalk | null {
   if (depth < 1 || typeof WebAssembly !== 'object') return null;
   const nInternal = 2 ** depth - 1;
   const nLeaves = nInternal + 1;
-  let exports: WebAssembly.Exports;
+  let exports: Record<string, unknown>;
   try {
     exports = new WebAssembly.Instance(new WebAssembly.Module(walkModuleBytes(depth)), {}).exports;
   } catch {
     // Refused (Content Security Policy) or unsupported: the JavaScript walk does the same.
     return null;
   }
-  const memory = exports.memory as WebAssembly.Memory;
+  const memory = exports.memory as WasmMemory;
   const sums = exports.sums as (rows: number, n: number, rowBytes: number, nodes: number, leaves: number, trees: number, out: number) => void;
   const leavesAt = 0;
   const nodesAt = leavesAt + T * nLeaves * 8;
