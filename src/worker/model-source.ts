@@ -5,6 +5,7 @@
  * callers keep their previous model.
  */
 import { loadModel, parseModel, type LoadedModel } from '../core/forest/model-file';
+import { wasmWalkAvailable } from '../core/forest/score';
 import type { ModelInfo } from './service-types';
 
 /** Cache Storage bucket of model files. */
@@ -30,7 +31,8 @@ export interface ModelLoad {
 /** Model info as the API reports it. */
 export function modelInfo(load: ModelLoad): ModelInfo {
   const f = load.model.file;
-  return { modelVersion: f.model_version, sha256: f.sha256, featureSet: f.feature_schema.feature_set, source: load.source };
+  const forestEngine = wasmWalkAvailable(load.model.forest) ? 'wasm' : 'js';
+  return { modelVersion: f.model_version, sha256: f.sha256, featureSet: f.feature_schema.feature_set, forestEngine, source: load.source };
 }
 
 function message(e: unknown): string {

@@ -84,6 +84,11 @@ export interface ModelInfo {
   modelVersion: string;
   sha256: string;
   featureSet: string;
+  /**
+   * How the forest is walked here: 'wasm', or 'js' where WebAssembly is missing or refused (a
+   * Content-Security-Policy without 'wasm-unsafe-eval'). Same scores either way, 'wasm' about 2x faster.
+   */
+  forestEngine: 'wasm' | 'js';
   /** Where the model came from: fetched from its URL, the offline cache, or JSON given by the caller. */
   source?: 'url' | 'cache' | 'json';
 }

@@ -58,7 +58,7 @@ describe('detector worker: model loading', () => {
     next.model_version = 'iforest-behavioral-retrained';
     next.sha256 = contentHash(next);
     const info = await client.loadModel({ json: next });
-    expect(info).to.include({ modelVersion: 'iforest-behavioral-retrained', sha256: next.sha256, source: 'json' });
+    expect(info).to.include({ modelVersion: 'iforest-behavioral-retrained', sha256: next.sha256, source: 'json', forestEngine: 'wasm' });
     expect(decision(await client.detect(txn('n1', 'u', 'Mumbai', `${DAY}T10:00:00Z`))).model_version).to.equal('iforest-behavioral-retrained');
     client.crashForTest();
     expect(decision(await client.detect(txn('n2', 'u', 'Mumbai', `${DAY}T10:10:00Z`))).model_version).to.equal('iforest-behavioral-retrained');

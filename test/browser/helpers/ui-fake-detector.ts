@@ -59,7 +59,7 @@ export function makeMetrics(extra: Record<string, unknown> = {}): MetricsSnapsho
     latency_ms: { p50: 0.8, p95: 2.5, p99: 7.25 },
     throughput_per_s: 412.5,
     high_risk_rate: 0.0275,
-    model: { modelVersion: 'iforest-test', sha256: 'f'.repeat(64), featureSet: 'behavioral', source: 'url' },
+    model: { modelVersion: 'iforest-test', sha256: 'f'.repeat(64), featureSet: 'behavioral', forestEngine: 'wasm', source: 'url' },
     storage: 'indexeddb',
     ...extra,
   };
