@@ -275,6 +275,30 @@ describe('AMOUNT_SPIKE', () => {
       }),
     );
   });
+
+  it('fires exactly when the amount exceeds factor x the exact median, ties and boundaries included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0, 1, 2, 2.5, 3, 10, 99.99, 100, 1e6), { minLength: 0, maxLength: 30 }),
+        fc.constantFrom(0.5, 1, 3, 8, 8.000000000000002),
+        fc.integer({ min: 0, max: 40 }),
+        fc.constantFrom(0, 1, -1),
+        (amounts, factor, pick, nudge) => {
+          const sorted = [...amounts].sort((a, b) => a - b);
+          const mid = sorted.length >> 1;
+          const median = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+          // Amounts on, just below and just above factor x (median or another history amount).
+          const base = factor * (pick < amounts.length ? amounts[pick] : median);
+          const amount = Math.max(0, nudge === 0 ? base : base + nudge * Math.max(1e-9, base * 1e-15));
+          const config = createRulesConfig({ amountSpikeFactor: factor, amountSpikeMinHistory: 3, highAmount: 1e15 });
+          const history = amounts.map((a, i) => ({ transaction_id: `h${i}`, epochMs: i * 1_000_000, location: 'Mumbai', merchant_type: 'grocery', amount: a, localHour: 12 }));
+          const fired = hit(evaluateRules(txn('2030-01-01T12:00:00Z', 'Mumbai', amount), history, config), 'AMOUNT_SPIKE') !== undefined;
+          expect(fired).toBe(amounts.length >= 3 && amount > factor * median);
+        },
+      ),
+      { seed: 42, numRuns: 3000 },
+    );
+  });
 });
 
 describe('rule output', () => {

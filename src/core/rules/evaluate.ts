@@ -52,6 +52,11 @@ export function evaluateRules(
   if (amounts.length < end - start) amounts = new Float64Array((end - start) * 2);
   const cities = cityIndex(config.cityCoordinates);
   let pastCount = 0;
+  // Past amounts small enough that the transaction would be a spike against them: while these
+  // are at most half, the median cannot be one of them and selecting it can be skipped.
+  const spikeFactor = config.amountSpikeFactor;
+  const amount = txn.amount;
+  let spikeBelow = 0;
   // Indices of the entries inside the velocity window, in history order.
   let inWindow: number[] | undefined;
   // Nearest earlier entry in a different known city (ties in time: the farther city).
@@ -69,7 +74,9 @@ export function evaluateRules(
     if (!(e <= t) || (e === t && strings[3 * i] === ownId)) continue;
     // Stores keep ids unique; a duplicated entry could only distort the velocity count, so the
     // (small) window is de-duplicated there rather than every entry here.
-    amounts[pastCount++] = numbers[3 * i + 1];
+    const a = numbers[3 * i + 1];
+    amounts[pastCount++] = a;
+    if (spikeFactor * a < amount) spikeBelow++;
     if (e > windowStart) (inWindow ??= []).push(i);
     // Resolving a city costs a map lookup, so only for entries that could beat the current best.
     if (here !== undefined && (previous < 0 || e >= numbers[3 * previous])) {
@@ -145,7 +152,10 @@ export function evaluateRules(
     }
   }
 
-  if (pastCount >= config.amountSpikeMinHistory) {
+  // The median is at least the lower middle amount (index (n - 1) >> 1 in sorted order), so
+  // `amount > factor * median` needs more than that many amounts with `factor * a < amount`
+  // (float multiplication by a positive factor keeps the order). Most transactions stop here.
+  if (pastCount >= config.amountSpikeMinHistory && spikeBelow > (pastCount - 1) >> 1) {
     const median = medianOf(amounts, pastCount);
     if (txn.amount > config.amountSpikeFactor * median) {
       const ratio = median > 0 ? txn.amount / median : Infinity;
