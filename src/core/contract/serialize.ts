@@ -76,6 +76,34 @@ function writeJsonStrings(a: readonly string[], out: Uint8Array, o: number): num
   return o;
 }
 
+function writeBytes(bytes: Uint8Array, out: Uint8Array, o: number): number {
+  for (let i = 0; i < bytes.length; i++) out[o++] = bytes[i];
+  return o;
+}
+
+/**
+ * A few values repeat in every result (the risk level, the recommendation, the model version):
+ * each one's bytes together with the keys around it, encoded once. Bounded: values beyond the
+ * first few dozen are encoded each time.
+ */
+type Segments = Map<string, Uint8Array>;
+const levelSegments: Segments = new Map();
+const recommendationSegments: Segments = new Map();
+const versionSegments: Segments = new Map();
+const MAX_SEGMENTS = 32;
+
+function segment(cache: Segments, before: string, value: string, after: string): Uint8Array {
+  const known = cache.get(value);
+  if (known !== undefined) return known;
+  const room = new Uint8Array(before.length + 2 + value.length * MAX_BYTES_PER_UNIT + after.length);
+  let o = writeAscii(before, room, 0);
+  o = writeJsonString(value, room, o);
+  o = writeAscii(after, room, o);
+  const bytes = room.subarray(0, o);
+  if (cache.size < MAX_SEGMENTS) cache.set(value, bytes);
+  return bytes;
+}
+
 // Bytes a string can take in JSON: a UTF-16 unit escaped as \\uXXXX is six.
 const MAX_BYTES_PER_UNIT = 6;
 // Keys, punctuation and the three numbers (at most 24 characters each) of a result.
@@ -120,20 +148,15 @@ export function encodeOutcomeInto(outcome: DetectionResult | ErrorResult, out: U
   o = writeJsonString(r.user_id, out, o);
   o = writeAscii(',"risk_score":', out, o);
   o = writeJsonNumber(r.risk_score, out, o);
-  o = writeAscii(',"risk_level":', out, o);
-  o = writeJsonString(r.risk_level, out, o);
-  o = writeAscii(',"reason_codes":', out, o);
+  o = writeBytes(segment(levelSegments, ',"risk_level":', r.risk_level, ',"reason_codes":'), out, o);
   o = writeJsonStrings(r.reason_codes, out, o);
-  o = writeAscii(',"recommendation":', out, o);
-  o = writeJsonString(r.recommendation, out, o);
-  o = writeAscii(',"reason_details":', out, o);
+  o = writeBytes(segment(recommendationSegments, ',"recommendation":', r.recommendation, ',"reason_details":'), out, o);
   o = writeJsonStrings(r.reason_details, out, o);
   o = writeAscii(',"model_score":', out, o);
   o = writeJsonNumber(r.model_score, out, o);
   o = writeAscii(',"decision_function":', out, o);
   o = writeJsonNumber(r.decision_function, out, o);
-  o = writeAscii(',"model_version":', out, o);
-  o = writeJsonString(r.model_version, out, o);
+  o = writeBytes(segment(versionSegments, ',"model_version":', r.model_version, ''), out, o);
   if (explanation !== undefined) {
     o = writeAscii(',"explanation":', out, o);
     o = writeUtf8(explanation, out, o);
