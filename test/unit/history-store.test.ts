@@ -103,6 +103,36 @@ describe('packed history', () => {
   });
 });
 
+describe('behavioural features against a definition written out here', () => {
+  it('counts windows, usual hours (around midnight too), first city and merchant as defined, whatever the stored hours', () => {
+    const schema = defaultModel().file.feature_schema;
+    const enc = schema.encodings as { hourWindowMs: number; shortWindowMs: number; hourNeighbourhood: number };
+    // Hours outside 0..23 or fractional cannot come from a validated transaction, but a history
+    // handed in directly may hold them; they are measured around the clock as they are.
+    const hourArb = fc.oneof(fc.integer({ min: 0, max: 23 }), fc.constantFrom(23.5, 0.25, 24, 30, -1));
+    fc.assert(
+      fc.property(fc.array(fc.record({ e: entryArb, h: hourArb }), { maxLength: 30 }), entryArb, fc.integer({ min: 0, max: 23 }), (raw, at, hour) => {
+        const history = raw.map(({ e, h }) => ({ ...e, localHour: h }));
+        const ts = new Date(at.epochMs + hour * 3_600_000);
+        const txn = validated({ transaction_id: 'now', user_id: 'u', amount: 10, location: at.location, timestamp: ts.toISOString(), merchant_type: at.merchant_type });
+        const out = new Float64Array(10);
+        writeFeatures(schema, txn, history, out, 0);
+        const past = history.filter((e) => e.epochMs <= txn.epochMs);
+        const near = past.filter((e) => {
+          const d = Math.abs(e.localHour - txn.localHour);
+          return Math.min(d, 24 - d) <= enc.hourNeighbourhood;
+        }).length;
+        expect(out[2]).toBe(past.length > 0 && !past.some((e) => e.location === txn.location) ? 1 : 0);
+        expect(out[3]).toBe(past.length > 0 && !past.some((e) => e.merchant_type === txn.merchant_type) ? 1 : 0);
+        expect(out[4]).toBe(past.filter((e) => txn.epochMs - e.epochMs < enc.hourWindowMs).length);
+        expect(out[5]).toBe(past.filter((e) => txn.epochMs - e.epochMs < enc.shortWindowMs).length);
+        expect(out[8]).toBe(past.length > 0 ? near / past.length : 1);
+      }),
+      { seed: 42, numRuns: 500 },
+    );
+  });
+});
+
 function validated(t: Transaction): ParsedTransaction {
   const v = validateTransaction(t);
   if (!v.ok) throw new Error(JSON.stringify(v.error));
