@@ -27,6 +27,85 @@ export async function* readLineBatches(path: string | undefined): AsyncGenerator
   if (rest !== '') yield [rest];
 }
 
+/**
+ * A chunk of input and where its complete lines are: line `i` is `buf[starts[i]..ends[i])`,
+ * without its \n and without one trailing \r. `starts` and `ends` are reused by the next batch
+ * (and `buf` may be a chunk the stream handed over): use a batch before asking for the next one.
+ */
+export interface LineBufferBatch {
+  buf: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+  count: number;
+}
+
+/**
+ * Lines of a file (or stdin when `path` is undefined or "-") as byte ranges of the raw chunks,
+ * for callers that parse bytes themselves: no UTF-8 decoding, no string per line. Same lines as
+ * {@link readLineBatches} (decode a range with `buf.toString('utf8', start, end)`).
+ */
+export function readLineBufferBatches(path: string | undefined): AsyncGenerator<LineBufferBatch> {
+  const input = path === undefined || path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  return lineBufferBatches(input as AsyncIterable<Uint8Array>);
+}
+
+/** {@link readLineBufferBatches} over any source of byte chunks (chunks are not modified). */
+export async function* lineBufferBatches(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<LineBufferBatch> {
+  let starts: Int32Array = new Int32Array(4096);
+  let ends: Int32Array = new Int32Array(4096);
+  // The unfinished last line: pieces of earlier chunks, joined (once) when its newline arrives,
+  // so a line spanning many chunks is copied once rather than once per chunk.
+  let carry: Buffer[] = [];
+  let carryLength = 0;
+  for await (const chunk of chunks) {
+    let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (buf.length === 0) continue;
+    if (carryLength > 0) {
+      if (buf.indexOf(10) < 0) {
+        carry.push(buf);
+        carryLength += buf.length;
+        continue;
+      }
+      carry.push(buf);
+      buf = Buffer.concat(carry, carryLength + buf.length);
+      carry = [];
+      carryLength = 0;
+    }
+    let count = 0;
+    let pos = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, pos)) {
+      if (count === starts.length) {
+        starts = grow(starts);
+        ends = grow(ends);
+      }
+      starts[count] = pos;
+      ends[count] = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+      count++;
+      pos = nl + 1;
+    }
+    if (pos < buf.length) {
+      carry.push(buf.subarray(pos));
+      carryLength = buf.length - pos;
+    }
+    if (count > 0) yield { buf, starts, ends, count };
+  }
+  if (carryLength > 0) {
+    const buf = carry.length === 1 ? carry[0] : Buffer.concat(carry, carryLength);
+    const end = buf[buf.length - 1] === 13 ? buf.length - 1 : buf.length;
+    if (end > 0) {
+      starts[0] = 0;
+      ends[0] = end;
+      yield { buf, starts, ends, count: 1 };
+    }
+  }
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** Lines of a file (or stdin), one at a time. */
 export async function* readLines(path: string | undefined): AsyncGenerator<string> {
   for await (const batch of readLineBatches(path)) yield* batch;

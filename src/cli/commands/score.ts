@@ -1,15 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { encodeOutcomeInto } from '../../core/contract/serialize';
-import { parseTransactionLine } from '../../core/contract/validate';
 import type { ErrorResult, ParsedTransaction } from '../../core/contract/types';
 import { createDetector, ExplainMode } from '../../core/detector/detector';
 import { MemoryHistoryStore } from '../../core/history/memory-store';
 import { createDriftMonitor } from '../../core/monitoring/drift';
 import { DetectorMetrics } from '../../core/monitoring/prometheus';
 import { parseFlags, required, UsageError } from '../args';
-import { readLineBatches, writeChunk } from '../jsonl';
+import { readLineBufferBatches, writeChunk } from '../jsonl';
 import { loadModelFile } from '../model-loader';
+import { createTransactionBytesParser, isBlankLine } from '../transaction-bytes';
 
 export const scoreUsage = `Usage: txn-anomaly score --model FILE.json [--in FILE.jsonl] [--explain none|flagged|all]
          [--metrics FILE.prom]
@@ -79,10 +79,15 @@ export async function runScore(argv: string[], out: NodeJS.WritableStream): Prom
     pending.length = 0;
     if (used > start) await writeChunk(out, output.subarray(start, used));
   };
-  for await (const lines of readLineBatches(flags.in as string | undefined)) {
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      const v = parseTransactionLine(line);
+  // Lines are parsed from the raw bytes (the results are those of parseTransactionLine on the
+  // decoded line, see transaction-bytes.ts); blank lines are skipped as `line.trim() === ''` would.
+  const parse = createTransactionBytesParser();
+  for await (const { buf, starts, ends, count } of readLineBufferBatches(flags.in as string | undefined)) {
+    for (let j = 0; j < count; j++) {
+      const start = starts[j];
+      const end = ends[j];
+      if (isBlankLine(buf, start, end)) continue;
+      const v = parse(buf, start, end);
       pending.push(v.ok ? v.value : v.error);
       if (pending.length >= BATCH) await flush();
     }

@@ -367,7 +367,7 @@ const interned = new Map<string, string>();
  * One string object per distinct city or merchant type: history comparisons then succeed on
  * identity instead of comparing characters (strings fresh from JSON.parse are not shared).
  */
-function intern(s: string): string {
+export function intern(s: string): string {
   const known = interned.get(s);
   if (known !== undefined) return known;
   if (interned.size < INTERN_LIMIT) interned.set(s, s);
