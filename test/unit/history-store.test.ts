@@ -62,11 +62,27 @@ describe('packed history', () => {
           packed.insert(e, retention);
           appendWithRetention(reference, e, retention);
           expect(entriesOf(packed)).toEqual(reference);
+          // The sorted amounts the feature function takes the median from.
+          expect(packed.sortedAmounts).toEqual(reference.map((r) => r.amount).sort((a, b) => a - b));
         }
         expect(packed.toEntries()).toEqual(reference);
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('gives up its sorted amounts once an amount is not a number, and the features then select the median themselves', () => {
+    const schema = defaultModel().file.feature_schema;
+    const packed = new PackedHistoryBuffer();
+    const base = { transaction_id: 'a', epochMs: T0, location: 'Mumbai', merchant_type: 'fuel', localHour: 10 };
+    for (const [k, amount] of [100, Number.NaN, 300, 200].entries()) packed.insert({ ...base, transaction_id: `t${k}`, epochMs: T0 + k, amount }, DEFAULT_RETENTION);
+    expect(packed.sortedAmounts).toEqual([]);
+    const txn = validated({ transaction_id: 'now', user_id: 'u', amount: 50, location: 'Mumbai', timestamp: new Date(T0 + 60_000).toISOString(), merchant_type: 'fuel' });
+    const fromPacked = new Float64Array(10);
+    const fromEntries = new Float64Array(10);
+    writeFeatures(schema, txn, packed, fromPacked, 0);
+    writeFeatures(schema, txn, packed.toEntries(), fromEntries, 0);
+    expect(fromPacked).toEqual(fromEntries);
   });
 
   it('packs entries in their order, and reuses its scratch without leftovers', () => {

@@ -21,6 +21,11 @@ export interface PackedHistory {
   readonly numbers: readonly number[];
   /** `transaction_id`, `location`, `merchant_type` of each entry. */
   readonly strings: readonly string[];
+  /**
+   * Optional: the amounts of the entries in ascending order, kept by the in-memory store. Used
+   * only while its length is `end - start` (anything else may leave it stale or empty).
+   */
+  readonly sortedAmounts?: readonly number[];
 }
 
 /**
@@ -57,6 +62,9 @@ export class PackedHistoryBuffer implements PackedHistory {
   end = 0;
   numbers: number[] = [];
   strings: string[] = [];
+  /** The live entries' amounts in ascending order, kept by `insert` (not by {@link packHistory}). */
+  sortedAmounts: number[] = [];
+  private sortedBroken = false;
 
   /** Number of entries. */
   get length(): number {
@@ -81,7 +89,20 @@ export class PackedHistoryBuffer implements PackedHistory {
       strings.splice(3 * i, 0, e.transaction_id, e.location, e.merchant_type);
     }
     this.end++;
+    const before = this.start;
     this.start = retainedStart(numbers, this.start, this.end, retention);
+    const sorted = this.sortedAmounts;
+    // An amount that is not a number has no place in the order: the user's sorted amounts are
+    // given up (readers then select the median themselves).
+    if (e.amount !== e.amount) this.sortedBroken = true;
+    if (this.sortedBroken) sorted.length = 0;
+    else {
+      sorted.splice(firstAbove(sorted, e.amount), 0, e.amount);
+      for (let k = before; k < this.start; k++) {
+        // (firstAbove - 1 is the last copy of that amount: removing any copy of a value is the same.)
+        sorted.splice(firstAbove(sorted, numbers[3 * k + 1]) - 1, 1);
+      }
+    }
     // Dropped entries stay until they are half the arrays, then go in one move (amortised O(1)).
     if (this.start > 0 && this.start >= this.length) {
       numbers.splice(0, 3 * this.start);
@@ -95,6 +116,18 @@ export class PackedHistoryBuffer implements PackedHistory {
   toEntries(): HistoryEntry[] {
     return unpackHistory(this);
   }
+}
+
+/** Index of the first value in ascending `sorted` that is greater than `x` (NaN never is). */
+function firstAbove(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A packed history's entries as objects, oldest first. */
