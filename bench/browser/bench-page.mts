@@ -138,6 +138,7 @@ async function throughputAndRoundTrip(o: BenchOptions, run: RunConfig, batchCoun
     },
     history_entries_at_end: state.entries,
     compactions_during_run: state.compactions,
+    last_compaction_ms: state.lastCompactionMs === null ? null : round(state.lastCompactionMs),
   };
   console.log(`throughput (explanations ${throughput.explanations}, durability ${run.durability}): ${throughput.txn_per_s} txn/s`);
 

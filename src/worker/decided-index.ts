@@ -142,7 +142,10 @@ export class DecidedIndex {
   }
 
   /** Replaces the content with snapshot chunks (oldest first). */
-  restore(chunks: readonly IndexChunk[]): void {
+  restore(chunks: readonly IndexChunk[], keepAfter = Infinity): void {
+    // Ids of records after `keepAfter` are not in `chunks`: kept, in their order, after them.
+    const kept: Array<[string, number]> = [];
+    if (keepAfter !== Infinity) for (const entry of this.recent) if (entry[1] > keepAfter) kept.push(entry);
     let total = 0;
     for (const c of chunks) total += c.ids.ends.length;
     const ends = new Uint32Array(total);
@@ -177,6 +180,7 @@ export class DecidedIndex {
       table[slot] = r;
     }
     this.table = table;
+    for (const [id, seq] of kept) this.recent.set(id, seq);
     while (this.size > this.maxSize) this.evictOldest();
   }
 }

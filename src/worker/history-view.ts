@@ -321,11 +321,14 @@ export class HistoryView implements HistorySource {
   }
 
   /** After a snapshot at `seq` was written: reset the compaction counter. */
-  markSnapshot(seq: number, index: readonly IndexChunk[] | null): void {
+  markSnapshot(seq: number, index: readonly IndexChunk[] | null, covered?: number): void {
     this.snapshotSeq = seq;
-    this.entriesSinceSnapshot = 0;
-    // Fold the ids decided since the last snapshot into the packed index (smaller, and rebuilt from hashes).
-    if (index && seq === this.lastSeq) this.decided.restore(index);
+    // `covered`: the entries the snapshot holds of those counted since the last one (later
+    // batches may have been applied while it was written).
+    this.entriesSinceSnapshot = covered === undefined ? 0 : Math.max(0, this.entriesSinceSnapshot - covered);
+    // Fold the ids decided up to `seq` into the packed index (smaller, and rebuilt from hashes);
+    // ids of later records stay as they are.
+    if (index && seq <= this.lastSeq) this.decided.restore(index, seq);
   }
 }
 

@@ -576,7 +576,8 @@ export class IdbStorage implements DetectorStorage {
     const s = this.view.stats();
     if (this.compactionQueued || s.entriesSinceSnapshot < Math.max(this.settings.compactAfterEntries, this.settings.compactRatio * s.entries)) return;
     this.compactionQueued = true;
-    void this.exclusive(() => this.gapSafe(() => this.compactNow()))
+    void this.exclusive(() => this.gapSafe(() => this.startCompaction()))
+      .then((committed) => committed())
       .catch((e: unknown) => {
         // The log is complete without the snapshot; only the next cold start is slower.
         this.lastCompactionError = e instanceof Error ? e.message : String(e);
@@ -584,38 +585,55 @@ export class IdbStorage implements DetectorStorage {
       .finally(() => (this.compactionQueued = false));
   }
 
-  private async compactNow(): Promise<void> {
+  /**
+   * Writes a snapshot of the view. Only catching up and freezing the snapshot wait for the
+   * batches in flight (run by {@link exclusive}); its writes go to stores that scoring never
+   * touches, so batches go on scoring and committing while the browser writes it. The values are
+   * cloned when they are put, so later batches cannot change what is written.
+   * Returns the wait for the commit.
+   */
+  private async startCompaction(): Promise<() => Promise<void>> {
     const t0 = performance.now();
-    const tx = this.writeTransaction(['log', 'snapshot', 'meta']);
-    const failed = new FirstError();
-    let seq: number;
-    let index: IndexChunk[];
     try {
-      await this.catchUp(tx.objectStore('log'));
-      const current = (await tx.objectStore('meta').get('snapshot')) as SnapshotMeta | undefined;
-      seq = this.view.lastSeq;
-      if (current && current.seq > this.view.snapshotSeq) {
-        // Another worker wrote a newer snapshot meanwhile: count from it instead of writing ours.
-        await tx.done;
-        this.view.markSnapshot(current.seq, null);
-        return;
-      }
-      const parts = this.view.toSnapshot(HISTORY_CHUNK_ROWS, INDEX_CHUNK_IDS);
-      index = parts.chunks.filter((c): c is IndexChunk => c.kind === 'index');
-      const snapshot = tx.objectStore('snapshot');
-      snapshot.clear().catch(failed.keep);
-      parts.chunks.forEach((c, i) => snapshot.put(c, i).catch(failed.keep));
-      const meta: SnapshotMeta = { format: RECORD_FORMAT, seq, chunks: parts.chunks.length, users: parts.users, entries: parts.entries, ids: parts.ids, at: this.settings.now(), writer: this.settings.writer };
-      tx.objectStore('meta').put(meta, 'snapshot').catch(failed.keep);
-      await tx.done;
-    } catch (caught) {
-      abortQuietly(tx);
-      const e = failed.error ?? caught;
-      throw e instanceof DOMException ? describeStorageError(e, 'writing a snapshot') : e;
+      const read = this.db.transaction('log', 'readonly');
+      await this.catchUp(read.objectStore('log'));
+      await read.done;
+    } catch (e) {
+      throw e instanceof DOMException ? describeStorageError(e, 'reading the decision log') : e;
     }
-    this.view.markSnapshot(seq, index);
-    this.compactions++;
-    this.lastCompactionMs = performance.now() - t0;
+    const seq = this.view.lastSeq;
+    const covered = this.view.stats().entriesSinceSnapshot;
+    const parts = this.view.toSnapshot(HISTORY_CHUNK_ROWS, INDEX_CHUNK_IDS);
+    const index = parts.chunks.filter((c): c is IndexChunk => c.kind === 'index');
+    const tx = this.writeTransaction(['snapshot', 'meta']);
+    const failed = new FirstError();
+    const metaStore = tx.objectStore('meta');
+    const current = metaStore.get('snapshot') as Promise<SnapshotMeta | undefined>;
+    current.catch(failed.keep);
+    const snapshot = tx.objectStore('snapshot');
+    snapshot.clear().catch(failed.keep);
+    parts.chunks.forEach((c, i) => snapshot.put(c, i).catch(failed.keep));
+    const meta: SnapshotMeta = { format: RECORD_FORMAT, seq, chunks: parts.chunks.length, users: parts.users, entries: parts.entries, ids: parts.ids, at: this.settings.now(), writer: this.settings.writer };
+    metaStore.put(meta, 'snapshot').catch(failed.keep);
+    return async () => {
+      try {
+        const other = await current;
+        if (other && other.seq >= seq) {
+          // Another worker wrote a snapshot as new or newer meanwhile: keep it, count from it.
+          abortQuietly(tx);
+          if (other.seq > this.view.snapshotSeq && other.seq <= this.view.lastSeq) this.view.markSnapshot(other.seq, null);
+          return;
+        }
+        await tx.done;
+      } catch (caught) {
+        abortQuietly(tx);
+        const e = failed.error ?? caught;
+        throw e instanceof DOMException ? describeStorageError(e, 'writing a snapshot') : e;
+      }
+      this.view.markSnapshot(seq, index, covered);
+      this.compactions++;
+      this.lastCompactionMs = performance.now() - t0;
+    };
   }
 
   /** Brings the view up to date with other workers' records (read-only). */

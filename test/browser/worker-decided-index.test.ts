@@ -26,6 +26,23 @@ describe('decided-id index', () => {
     expect(again.get('id-1099')).to.equal(1100);
   });
 
+  it('folds a snapshot taken at some record into the packed index, keeping the ids of later records in their order', () => {
+    const index = new DecidedIndex(50);
+    for (let i = 0; i < 40; i++) index.set(`id-${i}`, i + 1);
+    const atRecord40 = index.toChunks(16);
+    // Decided while that snapshot was being written.
+    for (let i = 40; i < 60; i++) index.set(`id-${i}`, i + 1);
+    index.restore(atRecord40, 40);
+    expect(index.size).to.equal(50);
+    for (let i = 0; i < 10; i++) expect(index.has(`id-${i}`)).to.equal(false);
+    for (let i = 10; i < 60; i++) expect(index.get(`id-${i}`)).to.equal(i + 1);
+    expect(index.oldestSeq()).to.equal(11);
+    // The oldest go first from here on, the folded ones before the kept ones.
+    index.set('id-60', 61);
+    expect(index.has('id-10')).to.equal(false);
+    expect(index.get('id-40')).to.equal(41);
+  });
+
   it('deletes ids of dropped records only when they point at that record', () => {
     const index = new DecidedIndex(100);
     index.set('a', 1);

@@ -260,6 +260,35 @@ describe('detector worker: storage', () => {
     expect((await rejection(client.decisions({ level: 'CRITICAL' as never }))).message).to.contain('level must be one of');
   });
 
+  it('keeps scoring while snapshots are written, and loses no id or entry of the batches decided meanwhile', async () => {
+    const storage = { compactAfterEntries: 30, compactRatio: 0 };
+    const client = kit.client({ modelUrl: MODEL_URL, dbName: kit.db('compaction-in-flight'), storage });
+    const base = Date.parse(`${DAY}T00:00:00Z`);
+    const users = Array.from({ length: 9 }, (_, i) => `fu${i}`);
+    const all = Array.from({ length: 400 }, (_, i) => txn(`f${i}`, users[i % users.length], ['Mumbai', 'Pune'][i % 2], new Date(base + i * 60_000).toISOString(), 50 + i));
+    // Waves of batches in flight: each write starts a snapshot, committed while the next wave scores.
+    for (let w = 0; w < 10; w++) {
+      const wave = [0, 1].map((k) => all.slice((2 * w + k) * 20, (2 * w + k + 1) * 20));
+      const results = await Promise.all(wave.map((batch) => client.detectBatch(batch)));
+      expect(results.flat().every((r) => !('error' in r))).to.equal(true);
+    }
+    // Snapshots commit in the background: wait for the last one.
+    const stateOf = async () => (await client.metrics()).storage_state as { compactions: number; decidedIds: number; lastCompactionError: string | null };
+    for (let i = 0; i < 100 && (await stateOf()).compactions < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    const state = await stateOf();
+    expect(state.lastCompactionError).to.equal(null);
+    expect(state.compactions).to.be.greaterThan(2);
+    expect(state.decidedIds).to.equal(400);
+    const before = await Promise.all(users.map((u) => client.history(u)));
+    // Every id is still known before and after a restart: repeats are answered, nothing is scored again.
+    await client.detectBatch(all);
+    client.crashForTest();
+    expect(await Promise.all(users.map((u) => client.history(u)))).to.deep.equal(before);
+    expect(((await client.metrics()).storage_state as { decidedIds: number }).decidedIds).to.equal(400);
+    await client.detectBatch(all);
+    expect((await client.metrics()).transactions).to.equal(0);
+  });
+
   it('rebuilds the same view from snapshots and the log after a restart (compaction with retention)', async () => {
     const storage = { compactAfterEntries: 40, compactRatio: 0, retention: { maxEntriesPerUser: 7 } };
     const client = kit.client({ modelUrl: MODEL_URL, dbName: kit.db('compaction'), storage });
