@@ -16,6 +16,7 @@ import type { ParsedTransaction } from '../core/contract/types';
 import {
   DEFAULT_CONTRACT_CONFIG,
   intern,
+  parsedTransaction,
   parseTimestampInto,
   parseTransactionLine,
   resolveContractConfig,
@@ -574,43 +575,7 @@ export function scanTransaction(buf: Buffer, start: number, end: number, maxId: 
   const userName = nameStart < 0 ? null : latin1(buf, nameStart, nameEnd);
   const country = countryStart < 0 ? null : codeTable.get(buf, countryStart, countryEnd, countryHash);
   const mcc = mccStart < 0 ? null : codeTable.get(buf, mccStart, mccEnd, mccHash);
-  // As validate.ts's buildParsed: the same keys in the same order, one literal when every
-  // optional field is there.
-  if (userName !== null && country !== null && mcc !== null) {
-    return {
-      transaction_id: transactionId,
-      user_id: userId,
-      amount,
-      location,
-      timestamp,
-      merchant_type: merchantType,
-      epochMs: parts.epochMs,
-      offsetMinutes: parts.offsetMinutes,
-      localHour: parts.localHour,
-      localMinute: parts.localMinute,
-      localDayOfWeek: parts.localDayOfWeek,
-      user_name: userName,
-      country,
-      mcc_code: mcc,
-    };
-  }
-  const value: ParsedTransaction = {
-    transaction_id: transactionId,
-    user_id: userId,
-    amount,
-    location,
-    timestamp,
-    merchant_type: merchantType,
-    epochMs: parts.epochMs,
-    offsetMinutes: parts.offsetMinutes,
-    localHour: parts.localHour,
-    localMinute: parts.localMinute,
-    localDayOfWeek: parts.localDayOfWeek,
-  };
-  if (userName !== null) value.user_name = userName;
-  if (country !== null) value.country = country;
-  if (mcc !== null) value.mcc_code = mcc;
-  return value;
+  return parsedTransaction(transactionId, userId, amount, location, timestamp, merchantType, parts, userName, country, mcc);
 }
 
 /**

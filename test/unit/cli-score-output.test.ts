@@ -1,15 +1,12 @@
+import { referenceScoreOutput } from '../helpers/score-reference';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
-import { parseTransactionLine } from '../../src/core/contract/validate';
-import type { ErrorResult, ParsedTransaction } from '../../src/core/contract/types';
-import { createDetector } from '../../src/core/detector';
-import { MemoryHistoryStore } from '../../src/core/history';
 import { simulate } from '../../src/core/simulator';
-import { DEFAULT_MODEL_PATH, defaultModel } from '../helpers/model';
+import { DEFAULT_MODEL_PATH } from '../helpers/model';
 
 describe('txn-anomaly score output', () => {
   it('is byte for byte JSON.stringify of each outcome, over many output buffers', async () => {
@@ -33,18 +30,7 @@ describe('txn-anomaly score output', () => {
     expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path], out)).toBe(0);
 
     // The reference: the same batches of 1,024 lines through a detector, then JSON.stringify.
-    const store = new MemoryHistoryStore();
-    const detector = createDetector({ model: defaultModel(), history: store });
-    let expected = '';
-    for (let i = 0; i < lines.length; i += 1024) {
-      const pending: Array<ParsedTransaction | ErrorResult> = lines.slice(i, i + 1024).map((l) => {
-        const v = parseTransactionLine(l);
-        return v.ok ? v.value : v.error;
-      });
-      const decided = store.transactSync((tx) => detector.decideWithin(tx, pending.filter((p): p is ParsedTransaction => !('error' in p))));
-      let k = 0;
-      for (const p of pending) expected += `${JSON.stringify('error' in p ? p : decided[k++])}\n`;
-    }
+    const expected = referenceScoreOutput(lines);
     const actual = Buffer.concat(chunks);
     expect(actual.length).toBeGreaterThan(3 << 20);
     expect(actual.equals(Buffer.from(expected, 'utf8'))).toBe(true);

@@ -1,3 +1,4 @@
+import { referenceScoreOutput } from '../helpers/score-reference';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +13,10 @@ import {
   parseTransactionBytes,
   scanTransaction,
 } from '../../src/cli/transaction-bytes';
-import type { ErrorResult, ParsedTransaction } from '../../src/core/contract/types';
 import { DEFAULT_CONTRACT_CONFIG, parseTransactionLine } from '../../src/core/contract/validate';
 import type { ContractConfig, ValidationResult } from '../../src/core/contract/validate';
-import { createDetector } from '../../src/core/detector';
-import { MemoryHistoryStore } from '../../src/core/history';
 import { simulateStream } from '../../src/core/simulator';
-import { DEFAULT_MODEL_PATH, defaultModel } from '../helpers/model';
+import { DEFAULT_MODEL_PATH } from '../helpers/model';
 
 const dir = mkdtempSync(join(tmpdir(), 'txn-bytes-'));
 
@@ -416,19 +414,7 @@ describe('txn-anomaly score over raw bytes', () => {
     });
     expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path, '--explain', 'all'], out)).toBe(0);
 
-    const store = new MemoryHistoryStore();
-    const detector = createDetector({ model: defaultModel(), history: store, config: { explain: 'all' } });
-    const kept = lines.filter((l) => l.trim() !== '');
-    let expected = '';
-    for (let i = 0; i < kept.length; i += 1024) {
-      const pending: Array<ParsedTransaction | ErrorResult> = kept.slice(i, i + 1024).map((l) => {
-        const v = parseTransactionLine(l);
-        return v.ok ? v.value : v.error;
-      });
-      const decided = store.transactSync((tx) => detector.decideWithin(tx, pending.filter((p): p is ParsedTransaction => !('error' in p))));
-      let d = 0;
-      for (const p of pending) expected += `${JSON.stringify('error' in p ? p : decided[d++])}\n`;
-    }
+    const expected = referenceScoreOutput(lines.filter((l) => l.trim() !== ''), 'all');
     expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
   });
 });

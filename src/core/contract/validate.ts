@@ -378,46 +378,73 @@ function buildParsed(
   o: Record<string, unknown>,
   ts: TimestampParts,
 ): ParsedTransaction {
-  const userName = o.user_name;
-  const country = o.country;
-  const mcc = o.mcc_code;
+  return parsedTransaction(
+    o.transaction_id as string,
+    o.user_id as string,
+    o.amount as number,
+    intern(o.location as string),
+    o.timestamp as string,
+    intern(o.merchant_type as string),
+    ts,
+    (o.user_name as string | null | undefined) ?? null,
+    (o.country as string | null | undefined) ?? null,
+    (o.mcc_code as string | null | undefined) ?? null,
+  );
+}
+
+/**
+ * A {@link ParsedTransaction} of validated fields (absent optional fields as null), keys in the
+ * contract's order. Shared by every parser, so they all give objects of one shape.
+ */
+export function parsedTransaction(
+  transactionId: string,
+  userId: string,
+  amount: number,
+  location: string,
+  timestamp: string,
+  merchantType: string,
+  ts: TimestampParts,
+  userName: string | null,
+  country: string | null,
+  mcc: string | null,
+): ParsedTransaction {
   // The usual case (every optional field given) as one literal: adding the three properties
   // afterwards would allocate an out-of-object property store for every transaction. The key
   // order is the same either way.
-  if (userName != null && country != null && mcc != null) {
+  if (userName !== null && country !== null && mcc !== null) {
     return {
-      transaction_id: o.transaction_id as string,
-      user_id: o.user_id as string,
-      amount: o.amount as number,
-      location: intern(o.location as string),
-      timestamp: o.timestamp as string,
-      merchant_type: intern(o.merchant_type as string),
+      transaction_id: transactionId,
+      user_id: userId,
+      amount,
+      location,
+      timestamp,
+      merchant_type: merchantType,
       epochMs: ts.epochMs,
       offsetMinutes: ts.offsetMinutes,
       localHour: ts.localHour,
       localMinute: ts.localMinute,
       localDayOfWeek: ts.localDayOfWeek,
-      user_name: userName as string,
-      country: country as string,
-      mcc_code: mcc as string,
+      user_name: userName,
+      country,
+      mcc_code: mcc,
     };
   }
   const value: ParsedTransaction = {
-    transaction_id: o.transaction_id as string,
-    user_id: o.user_id as string,
-    amount: o.amount as number,
-    location: intern(o.location as string),
-    timestamp: o.timestamp as string,
-    merchant_type: intern(o.merchant_type as string),
+    transaction_id: transactionId,
+    user_id: userId,
+    amount,
+    location,
+    timestamp,
+    merchant_type: merchantType,
     epochMs: ts.epochMs,
     offsetMinutes: ts.offsetMinutes,
     localHour: ts.localHour,
     localMinute: ts.localMinute,
     localDayOfWeek: ts.localDayOfWeek,
   };
-  if (userName !== undefined && userName !== null) value.user_name = userName as string;
-  if (country !== undefined && country !== null) value.country = country as string;
-  if (mcc !== undefined && mcc !== null) value.mcc_code = mcc as string;
+  if (userName !== null) value.user_name = userName;
+  if (country !== null) value.country = country;
+  if (mcc !== null) value.mcc_code = mcc;
   return value;
 }
 
