@@ -237,6 +237,11 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+// (A function of its own, not a closure: a closure would be allocated on every call.)
+function badTimestamp(s: string): string {
+  return `timestamp must be an ISO 8601 date-time with a UTC offset ${TIMESTAMP_EXAMPLES}, got ${quote(s)}`;
+}
+
 /**
  * Parses an ISO 8601 timestamp with an explicit UTC offset into `out`.
  * Returns `undefined` on success, otherwise the error message (and leaves `out` unspecified).
@@ -244,9 +249,7 @@ function pad2(n: number): string {
  */
 export function parseTimestampInto(s: string, out: TimestampParts): string | undefined {
   const len = s.length;
-  const bad = (): string =>
-    `timestamp must be an ISO 8601 date-time with a UTC offset ${TIMESTAMP_EXAMPLES}, got ${quote(s)}`;
-  if (len < 16) return bad();
+  if (len < 16) return badTimestamp(s);
   const y1 = digits2(s, 0);
   const y2 = digits2(s, 2);
   const month = digits2(s, 5);
@@ -260,14 +263,14 @@ export function parseTimestampInto(s: string, out: TimestampParts): string | und
     (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32) ||
     s.charCodeAt(13) !== 58 /* : */
   ) {
-    return bad();
+    return badTimestamp(s);
   }
   let i = 16;
   let second = 0;
   let millis = 0;
   if (s.charCodeAt(i) === 58 /* : */) {
     second = digits2(s, i + 1);
-    if (second < 0) return bad();
+    if (second < 0) return badTimestamp(s);
     i += 3;
     if (s.charCodeAt(i) === 46 /* . */) {
       i++;
@@ -281,7 +284,7 @@ export function parseTimestampInto(s: string, out: TimestampParts): string | und
         i++;
       }
       const n = i - start;
-      if (n < 1 || n > 9) return bad();
+      if (n < 1 || n > 9) return badTimestamp(s);
       millis = n === 1 ? frac * 100 : n === 2 ? frac * 10 : frac;
     }
   }
@@ -291,19 +294,19 @@ export function parseTimestampInto(s: string, out: TimestampParts): string | und
   }
   const o = s.charCodeAt(i);
   if (o === 90 /* Z */ || o === 122 /* z */) {
-    if (i + 1 !== len) return bad();
+    if (i + 1 !== len) return badTimestamp(s);
     offsetMinutes = 0;
   } else if (o === 43 /* + */ || o === 45 /* - */) {
     const oh = digits2(s, i + 1);
     let j = i + 3;
     if (s.charCodeAt(j) === 58 /* : */) j++;
     const om = digits2(s, j);
-    if (oh < 0 || om < 0 || j + 2 !== len) return bad();
+    if (oh < 0 || om < 0 || j + 2 !== len) return badTimestamp(s);
     if (oh > 23) return `timestamp offset hours must be 00-23, got ${pad2(oh)} in ${quote(s)}`;
     if (om > 59) return `timestamp offset minutes must be 00-59, got ${pad2(om)} in ${quote(s)}`;
     offsetMinutes = (o === 45 ? -1 : 1) * (oh * 60 + om);
   } else {
-    return bad();
+    return badTimestamp(s);
   }
   const year = y1 * 100 + y2;
   if (month < 1 || month > 12) return `timestamp month must be 01-12, got ${pad2(month)} in ${quote(s)}`;

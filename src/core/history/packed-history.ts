@@ -97,10 +97,16 @@ export class PackedHistoryBuffer implements PackedHistory {
     if (e.amount !== e.amount) this.sortedBroken = true;
     if (this.sortedBroken) sorted.length = 0;
     else {
-      sorted.splice(firstAbove(sorted, e.amount), 0, e.amount);
+      // Moved by hand: splice would allocate the array of what it removed on every call.
+      const at = firstAbove(sorted, e.amount);
+      sorted.push(e.amount);
+      for (let j = sorted.length - 1; j > at; j--) sorted[j] = sorted[j - 1];
+      sorted[at] = e.amount;
       for (let k = before; k < this.start; k++) {
         // (firstAbove - 1 is the last copy of that amount: removing any copy of a value is the same.)
-        sorted.splice(firstAbove(sorted, numbers[3 * k + 1]) - 1, 1);
+        const gone = firstAbove(sorted, numbers[3 * k + 1]) - 1;
+        for (let j = gone; j < sorted.length - 1; j++) sorted[j] = sorted[j + 1];
+        sorted.pop();
       }
     }
     // Dropped entries stay until they are half the arrays, then go in one move (amortised O(1)).
