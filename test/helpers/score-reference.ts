@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { ErrorResult, ParsedTransaction } from '../../src/core/contract/types';
 import { parseTransactionLine } from '../../src/core/contract/validate';
 import { createDetector, type ExplainMode } from '../../src/core/detector';
@@ -23,4 +24,16 @@ export function referenceScoreOutput(lines: readonly string[], explain?: Explain
     for (const p of pending) expected += `${JSON.stringify('error' in p ? p : decided[k++])}\n`;
   }
   return expected;
+}
+
+/** A writable stream that keeps what it is given; `text()` is all of it as UTF-8. */
+export function collectingStream(): { out: Writable; bytes: () => Buffer; text: () => string } {
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return { out, bytes: () => Buffer.concat(chunks), text: () => Buffer.concat(chunks).toString('utf8') };
 }

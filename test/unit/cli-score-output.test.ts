@@ -1,8 +1,7 @@
-import { referenceScoreOutput } from '../helpers/score-reference';
+import { collectingStream, referenceScoreOutput } from '../helpers/score-reference';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { simulate } from '../../src/core/simulator';
@@ -20,18 +19,12 @@ describe('txn-anomaly score output', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'txn-score-out-')), 'in.jsonl');
     writeFileSync(path, `${lines.join('\n')}\n`);
 
-    const chunks: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(Buffer.from(chunk));
-        cb();
-      },
-    });
+    const { out, bytes } = collectingStream();
     expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path], out)).toBe(0);
 
     // The reference: the same batches of 1,024 lines through a detector, then JSON.stringify.
     const expected = referenceScoreOutput(lines);
-    const actual = Buffer.concat(chunks);
+    const actual = bytes();
     expect(actual.length).toBeGreaterThan(3 << 20);
     expect(actual.equals(Buffer.from(expected, 'utf8'))).toBe(true);
   });

@@ -1,8 +1,7 @@
-import { referenceScoreOutput } from '../helpers/score-reference';
+import { collectingStream, referenceScoreOutput } from '../helpers/score-reference';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lineBufferBatches, readLineBatches, readLineBufferBatches } from '../../src/cli/jsonl';
@@ -405,16 +404,10 @@ describe('txn-anomaly score over raw bytes', () => {
     const path = join(dir, 'mixed.jsonl');
     writeFileSync(path, `${lines.join('\n')}\n`);
 
-    const chunks: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(Buffer.from(chunk));
-        cb();
-      },
-    });
+    const { out, bytes } = collectingStream();
     expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path, '--explain', 'all'], out)).toBe(0);
 
     const expected = referenceScoreOutput(lines.filter((l) => l.trim() !== ''), 'all');
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
+    expect(bytes().toString('utf8')).toBe(expected);
   });
 });
