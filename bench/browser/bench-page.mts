@@ -139,6 +139,7 @@ async function throughputAndRoundTrip(o: BenchOptions, run: RunConfig, batchCoun
     history_entries_at_end: state.entries,
     compactions_during_run: state.compactions,
     last_compaction_ms: state.lastCompactionMs === null ? null : round(state.lastCompactionMs),
+    last_compaction_blocking_ms: state.lastCompactionBlockingMs === null ? null : round(state.lastCompactionBlockingMs),
   };
   console.log(`throughput (explanations ${throughput.explanations}, durability ${run.durability}): ${throughput.txn_per_s} txn/s`);
 

@@ -86,6 +86,8 @@ export interface StorageStats extends ViewStats {
   conflicts: number;
   compactions: number;
   lastCompactionMs: number | null;
+  /** Of that, the time scoring waited: catching up and freezing the snapshot (ms). */
+  lastCompactionBlockingMs: number | null;
   lastCompactionError: string | null;
   /** Decision-log retention; null for in-memory storage (bounded by `maxDecisions` instead). */
   log: LogRetentionStats | null;

@@ -109,6 +109,7 @@ export class IdbStorage implements DetectorStorage {
   private compactionQueued = false;
   private compactions = 0;
   private lastCompactionMs: number | null = null;
+  private lastCompactionBlockingMs: number | null = null;
   private lastCompactionError: string | null = null;
   /** Batches scored again because another worker appended first. */
   private conflicts = 0;
@@ -483,6 +484,7 @@ export class IdbStorage implements DetectorStorage {
       conflicts: this.conflicts,
       compactions: this.compactions,
       lastCompactionMs: this.lastCompactionMs,
+      lastCompactionBlockingMs: this.lastCompactionBlockingMs,
       lastCompactionError: this.lastCompactionError,
       log: { ...this.logStats },
       followed: this.followed,
@@ -615,6 +617,7 @@ export class IdbStorage implements DetectorStorage {
     parts.chunks.forEach((c, i) => snapshot.put(c, i).catch(failed.keep));
     const meta: SnapshotMeta = { format: RECORD_FORMAT, seq, chunks: parts.chunks.length, users: parts.users, entries: parts.entries, ids: parts.ids, at: this.settings.now(), writer: this.settings.writer };
     metaStore.put(meta, 'snapshot').catch(failed.keep);
+    const blockingMs = performance.now() - t0;
     return async () => {
       try {
         const other = await current;
@@ -633,6 +636,7 @@ export class IdbStorage implements DetectorStorage {
       this.view.markSnapshot(seq, index, covered);
       this.compactions++;
       this.lastCompactionMs = performance.now() - t0;
+      this.lastCompactionBlockingMs = blockingMs;
     };
   }
 

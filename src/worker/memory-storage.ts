@@ -78,7 +78,7 @@ export class MemoryStorage implements DetectorStorage {
   }
 
   stats(): StorageStats {
-    return { kind: this.kind, ...this.view.stats(), timing: { ...this.timing }, conflicts: 0, compactions: 0, lastCompactionMs: null, lastCompactionError: null, log: null, followed: 0 };
+    return { kind: this.kind, ...this.view.stats(), timing: { ...this.timing }, conflicts: 0, compactions: 0, lastCompactionMs: null, lastCompactionBlockingMs: null, lastCompactionError: null, log: null, followed: 0 };
   }
 
   async follow(): Promise<void> {
