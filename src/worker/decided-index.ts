@@ -11,7 +11,6 @@
  * Bounded: beyond `maxSize` ids, the oldest are forgotten (as in the in-memory store).
  */
 import type { IndexChunk } from './db-schema';
-import { packStrings } from './packed-strings';
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
 export function fnv1a(s: string, start = 0, end = s.length): number {
@@ -110,32 +109,58 @@ export class DecidedIndex {
     }
   }
 
-  /** The remembered ids, oldest first, as snapshot chunks of at most `chunkSize` ids. */
+  /**
+   * The remembered ids, oldest first, as snapshot chunks of at most `chunkSize` ids. Packed ids
+   * are copied as runs of the packed text (one substring per run of remembered rows, not one per
+   * id) with their stored hashes; ids decided since are appended one by one.
+   */
   toChunks(chunkSize: number): IndexChunk[] {
     const chunks: IndexChunk[] = [];
-    let ids: string[] = [];
+    let pieces: string[] = [];
+    let ends: number[] = [];
     let seqs: number[] = [];
     let hashes: number[] = [];
+    let length = 0;
+    // The run of packed text not yet copied into `pieces`.
+    let runStart = 0;
+    let runEnd = 0;
+    const closeRun = () => {
+      if (runEnd > runStart) pieces.push(this.text.substring(runStart, runEnd));
+      runStart = runEnd = 0;
+    };
     const flush = () => {
-      if (ids.length === 0) return;
-      chunks.push({ kind: 'index', ids: packStrings(ids), seq: Float64Array.from(seqs), hash: Uint32Array.from(hashes) });
-      ids = [];
+      closeRun();
+      if (ends.length === 0) return;
+      chunks.push({ kind: 'index', ids: { text: pieces.join(''), ends: Uint32Array.from(ends) }, seq: Float64Array.from(seqs), hash: Uint32Array.from(hashes) });
+      pieces = [];
+      ends = [];
       seqs = [];
       hashes = [];
+      length = 0;
     };
     for (let row = this.packedStart; row < this.ends.length; row++) {
       if (this.seqs[row] < 0) continue;
       const start = row === 0 ? 0 : this.ends[row - 1];
-      ids.push(this.text.substring(start, this.ends[row]));
+      const end = this.ends[row];
+      if (start !== runEnd || runEnd === runStart) {
+        closeRun();
+        runStart = start;
+      }
+      runEnd = end;
+      length += end - start;
+      ends.push(length);
       seqs.push(this.seqs[row]);
       hashes.push(this.hashes[row]);
-      if (ids.length >= chunkSize) flush();
+      if (ends.length >= chunkSize) flush();
     }
+    closeRun();
     for (const [id, seq] of this.recent) {
-      ids.push(id);
+      pieces.push(id);
+      length += id.length;
+      ends.push(length);
       seqs.push(seq);
       hashes.push(fnv1a(id));
-      if (ids.length >= chunkSize) flush();
+      if (ends.length >= chunkSize) flush();
     }
     flush();
     return chunks;

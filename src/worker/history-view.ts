@@ -352,6 +352,10 @@ class ChunkBuilder {
     const { numbers, strings } = h;
     this.users.push(userId);
     this.counts.push(h.length);
+    let lastPlace: string | undefined;
+    let placeCode = 0;
+    let lastMerchant: string | undefined;
+    let merchantCode = 0;
     for (let i = h.start; i < h.end; i++) {
       const id = strings[3 * i];
       this.idParts.push(id);
@@ -360,8 +364,19 @@ class ChunkBuilder {
       this.epoch.push(numbers[3 * i]);
       this.amount.push(numbers[3 * i + 1]);
       this.hour.push(numbers[3 * i + 2]);
-      this.location.push(code(this.locations, strings[3 * i + 1]));
-      this.merchant.push(code(this.merchants, strings[3 * i + 2]));
+      // A user's entries mostly repeat the previous place and merchant type: no lookup then.
+      const place = strings[3 * i + 1];
+      if (place !== lastPlace) {
+        lastPlace = place;
+        placeCode = code(this.locations, place);
+      }
+      const merchant = strings[3 * i + 2];
+      if (merchant !== lastMerchant) {
+        lastMerchant = merchant;
+        merchantCode = code(this.merchants, merchant);
+      }
+      this.location.push(placeCode);
+      this.merchant.push(merchantCode);
     }
     this.rows += h.length;
   }
