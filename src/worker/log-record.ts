@@ -142,7 +142,10 @@ export function encodeBatch(
     }
     let more: Record<string, unknown> | null = null;
     // Most results have exactly the column fields: skip the walk over their keys.
-    if (Object.keys(d).length !== COLUMN_FIELDS.size) {
+    // (Keys counted without Object.keys, which would allocate their array for every result.)
+    let keys = 0;
+    for (const _key in d) keys++;
+    if (keys !== COLUMN_FIELDS.size) {
       for (const key in d) {
         const value = (d as unknown as Record<string, unknown>)[key];
         if (value !== undefined && !COLUMN_FIELDS.has(key)) (more ??= {})[key] = value;

@@ -82,6 +82,33 @@ describe('decided-id index', () => {
     }
   });
 
+  it('behaves as a Map in decision order while thousands of older ids are forgotten, deleted or decided again', () => {
+    // The model: a Map keeps insertion order, takes a new value in place, and the oldest go first.
+    const model = new Map<string, number>();
+    const index = new DecidedIndex(300);
+    const set = (id: string, seq: number) => {
+      index.set(id, seq);
+      model.set(id, seq);
+      while (model.size > 300) model.delete(model.keys().next().value as string);
+    };
+    for (let i = 0; i < 6000; i++) {
+      set(`n${i}`, i + 1);
+      // Memory mode drops some records out of order; a repeat takes its new record in place.
+      if (i % 7 === 3) {
+        index.delete(`n${i - 2}`, i - 1);
+        if (model.get(`n${i - 2}`) === i - 1) model.delete(`n${i - 2}`);
+      }
+      if (i % 11 === 5) set(`n${i - 1}`, i + 1);
+      // Every id of the window, all the way (the index compacts its rows as it goes).
+      if (i % 50 === 0) for (let j = Math.max(0, i - 400); j <= i; j++) expect(index.get(`n${j}`)).to.equal(model.get(`n${j}`));
+    }
+    expect(index.size).to.equal(model.size);
+    for (let i = 0; i < 6000; i++) expect(index.get(`n${i}`)).to.equal(model.get(`n${i}`));
+    expect(index.oldestSeq()).to.equal(model.values().next().value);
+    const listed = index.toChunks(64).flatMap((c) => Array.from(c.seq, (seq, k) => [unpackString(c.ids, k), seq]));
+    expect(listed).to.deep.equal([...model]);
+  });
+
   it('deletes ids of dropped records only when they point at that record', () => {
     const index = new DecidedIndex(100);
     index.set('a', 1);
