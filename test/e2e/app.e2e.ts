@@ -80,6 +80,8 @@ describe('the app, built and served', { timeout: 85_000 }, () => {
     await page.goto(`${server.origin}/`);
     const info = await page.evaluate(() => document.querySelector<AnomalyDetector>('anomaly-detector')!.ready);
     assert.equal(info.modelVersion, MODEL.model_version);
+    // The page's Content-Security-Policy (a meta tag) does not reach the worker: the forest runs in WebAssembly.
+    assert.equal(info.forestEngine, 'wasm');
     assert.equal(info.sha256, MODEL.sha256);
     assert.equal(info.storage, 'indexeddb');
     await page.locator('anomaly-detector .badge.ready').waitFor();
