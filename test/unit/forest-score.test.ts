@@ -341,8 +341,8 @@ function trainingRows(n: number, nFeatures: number, seed: number): Float32Array 
   return rows;
 }
 
-// Both engines at every depth: the WebAssembly module is generated per depth; in JavaScript depth
-// 8 (psi 256) has its own written-out walk, the others take the general loop.
+// Both engines at several depths: the WebAssembly module is generated per depth, the JavaScript
+// walk is one loop for every depth.
 for (const engine of ['wasm', 'js'] as const)
 for (const [psi, depth] of [[256, 8], [128, 7], [512, 9], [2, 1], [16, 4]] as const) describe(`compiled forests of depth ${depth} against a node-by-node reference walk (${engine} engine)`, () => {
   const nFeatures = 4;

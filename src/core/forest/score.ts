@@ -186,7 +186,6 @@ export function pathLengthSums(forest: CompiledForest, rows: Float32Array, out: 
       return out;
     }
   }
-  if (forest.depth === 8) return pathLengthSumsDepth8(forest, rows, n, out);
   const { feature, threshold, leafValue, depth: D, nTrees: T } = forest;
   const nInternal = (1 << D) - 1;
   const nLeaves = 1 << D;
@@ -231,126 +230,6 @@ export function pathLengthSums(forest: CompiledForest, rows: Float32Array, out: 
         const o = r * nf;
         let i = 0;
         for (let l = 0; l < D; l++) i = 2 * i + 1 + +(rows[o + feat[i]] > thr[i]);
-        out[r] += leaf[i - nInternal];
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * {@link pathLengthSums} for padded trees of depth 8 (psi = 256, the default), its level loop
- * written out: V8 then keeps the root's feature and threshold in registers for the eight rows
- * and drops the loop's bookkeeping, ~1.3x the rows/s of the loop on the same trees (measured
- * interleaved). Same walk, same order of additions, same sums to the bit.
- */
-function pathLengthSumsDepth8(forest: CompiledForest, rows: Float32Array, n: number, out: Float64Array): Float64Array {
-  const nf = forest.nFeatures;
-  const { feature, threshold, leafValue, nTrees: T } = forest;
-  const nInternal = 255;
-  const nLeaves = 256;
-  for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
-    const r1 = Math.min(n, r0 + BLOCK_ROWS);
-    for (let t = 0; t < T; t++) {
-      const feat = feature.subarray(t * nInternal, (t + 1) * nInternal);
-      const thr = threshold.subarray(t * nInternal, (t + 1) * nInternal);
-      const leaf = leafValue.subarray(t * nLeaves, (t + 1) * nLeaves);
-      let r = r0;
-      for (; r + 8 <= r1; r += 8) {
-        const o0 = r * nf;
-        const o1 = o0 + nf;
-        const o2 = o1 + nf;
-        const o3 = o2 + nf;
-        const o4 = o3 + nf;
-        const o5 = o4 + nf;
-        const o6 = o5 + nf;
-        const o7 = o6 + nf;
-        let i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
-        // level 0
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 1
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 2
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 3
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 4
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 5
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 6
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        // level 7
-        i0 = 2 * i0 + 1 + +(rows[o0 + feat[i0]] > thr[i0]);
-        i1 = 2 * i1 + 1 + +(rows[o1 + feat[i1]] > thr[i1]);
-        i2 = 2 * i2 + 1 + +(rows[o2 + feat[i2]] > thr[i2]);
-        i3 = 2 * i3 + 1 + +(rows[o3 + feat[i3]] > thr[i3]);
-        i4 = 2 * i4 + 1 + +(rows[o4 + feat[i4]] > thr[i4]);
-        i5 = 2 * i5 + 1 + +(rows[o5 + feat[i5]] > thr[i5]);
-        i6 = 2 * i6 + 1 + +(rows[o6 + feat[i6]] > thr[i6]);
-        i7 = 2 * i7 + 1 + +(rows[o7 + feat[i7]] > thr[i7]);
-        out[r] += leaf[i0 - nInternal];
-        out[r + 1] += leaf[i1 - nInternal];
-        out[r + 2] += leaf[i2 - nInternal];
-        out[r + 3] += leaf[i3 - nInternal];
-        out[r + 4] += leaf[i4 - nInternal];
-        out[r + 5] += leaf[i5 - nInternal];
-        out[r + 6] += leaf[i6 - nInternal];
-        out[r + 7] += leaf[i7 - nInternal];
-      }
-      for (; r < r1; r++) {
-        const o = r * nf;
-        let i = 0;
-        for (let l = 0; l < 8; l++) i = 2 * i + 1 + +(rows[o + feat[i]] > thr[i]);
         out[r] += leaf[i - nInternal];
       }
     }
