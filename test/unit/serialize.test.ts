@@ -54,6 +54,22 @@ const detectorShaped = fc
   })
   .map(({ withExplanationKey, explanation: e, ...r }) => (withExplanationKey ? { ...r, explanation: e } : r) as DetectionResult);
 
+/** A result as the detector builds it (its keys in order), small values. */
+function sampleResult(): Record<string, unknown> {
+  return {
+    transaction_id: 't',
+    user_id: 'u',
+    risk_score: 0.5,
+    risk_level: 'LOW',
+    reason_codes: [],
+    recommendation: 'APPROVE',
+    reason_details: [],
+    model_score: -0.4,
+    decision_function: 0.1,
+    model_version: 'v',
+  };
+}
+
 describe('encodeOutcomeInto', () => {
   it('writes exactly the bytes of JSON.stringify for every decision and error of simulated traffic', async () => {
     const detector = createDetector({ model: defaultModel(), history: new MemoryHistoryStore(), config: { explain: 'flagged' } });
@@ -75,38 +91,26 @@ describe('encodeOutcomeInto', () => {
   });
 
   it('hands objects of any other shape to JSON.stringify whole', () => {
-    const base = (): Record<string, unknown> => ({
-      transaction_id: 't',
-      user_id: 'u',
-      risk_score: 0.5,
-      risk_level: 'LOW',
-      reason_codes: [],
-      recommendation: 'APPROVE',
-      reason_details: [],
-      model_score: -0.4,
-      decision_function: 0.1,
-      model_version: 'v',
-    });
-    const { transaction_id, ...withoutId } = base();
+    const { transaction_id, ...withoutId } = sampleResult();
     const variants: Record<string, unknown>[] = [
-      { user_id: 'u', ...base() },
+      { user_id: 'u', ...sampleResult() },
       { ...withoutId },
       { ...withoutId, transaction_id },
-      { ...base(), extra: 1 },
-      { ...base(), explanation: { a: 1 }, extra: 'x' },
-      { ...base(), risk_score: '0.5' },
-      { ...base(), reason_codes: ['A', 2, null] },
-      { ...base(), reason_details: 'not an array' },
-      { ...base(), model_version: undefined },
-      { ...base(), explanation: () => 1 },
-      { ...base(), explanation: null },
-      { ...base(), explanation: { toJSON: () => undefined } },
-      { ...base(), user_id: { toJSON: () => 'u2' } },
-      Object.assign(Object.create(null), base()),
-      Object.assign(Object.create({ inherited: 1 }), base()),
+      { ...sampleResult(), extra: 1 },
+      { ...sampleResult(), explanation: { a: 1 }, extra: 'x' },
+      { ...sampleResult(), risk_score: '0.5' },
+      { ...sampleResult(), reason_codes: ['A', 2, null] },
+      { ...sampleResult(), reason_details: 'not an array' },
+      { ...sampleResult(), model_version: undefined },
+      { ...sampleResult(), explanation: () => 1 },
+      { ...sampleResult(), explanation: null },
+      { ...sampleResult(), explanation: { toJSON: () => undefined } },
+      { ...sampleResult(), user_id: { toJSON: () => 'u2' } },
+      Object.assign(Object.create(null), sampleResult()),
+      Object.assign(Object.create({ inherited: 1 }), sampleResult()),
     ];
     for (const v of variants) expect(encoded(v as unknown as DetectionResult).toString('latin1')).toBe(reference(v).toString('latin1'));
-    expect(hasResultShape(base() as unknown as DetectionResult)).toBe(true);
+    expect(hasResultShape(sampleResult() as unknown as DetectionResult)).toBe(true);
     // Other key orders, missing or extra keys, other value types and other prototypes are not results.
     expect(variants.slice(0, 10).concat(variants.slice(12)).some((v) => hasResultShape(v as unknown as DetectionResult))).toBe(false);
   });
@@ -121,18 +125,7 @@ describe('encodeOutcomeInto', () => {
   });
 
   it('returns -1 when the outcome might not fit, and writes only inside the buffer', () => {
-    const r: DetectionResult = {
-      transaction_id: 't'.repeat(500),
-      user_id: 'u',
-      risk_score: 0.1,
-      risk_level: 'LOW',
-      reason_codes: [],
-      recommendation: 'APPROVE',
-      reason_details: [],
-      model_score: -0.4,
-      decision_function: 0.1,
-      model_version: 'v1',
-    };
+    const r = { ...sampleResult(), transaction_id: 't'.repeat(500), risk_score: 0.1, model_version: 'v1' } as unknown as DetectionResult;
     const out = new Uint8Array(4096).fill(7);
     const at = 3000;
     expect(encodeOutcomeInto(r, out, at)).toBe(-1);
