@@ -167,10 +167,12 @@ export class DecidedIndex {
    */
   toChunks(chunkSize: number): IndexChunk[] {
     const chunks: IndexChunk[] = [];
+    let remaining = this.size;
     let pieces: string[] = [];
-    let ends: number[] = [];
-    let seqs: number[] = [];
-    let hashes: number[] = [];
+    let ends = new Uint32Array(0);
+    let seqs = new Float64Array(0);
+    let hashes = new Uint32Array(0);
+    let n = 0;
     let length = 0;
     // The run of packed text not yet copied into `pieces`.
     let runStart = 0;
@@ -179,16 +181,24 @@ export class DecidedIndex {
       if (runEnd > runStart) pieces.push(this.text.substring(runStart, runEnd));
       runStart = runEnd = 0;
     };
-    const flush = () => {
-      closeRun();
-      if (ends.length === 0) return;
-      chunks.push({ kind: 'index', ids: { text: pieces.join(''), ends: Uint32Array.from(ends) }, seq: Float64Array.from(seqs), hash: Uint32Array.from(hashes) });
+    // Each chunk's arrays are made at their final size and filled in place.
+    const open = () => {
+      const size = Math.min(chunkSize, remaining);
+      ends = new Uint32Array(size);
+      seqs = new Float64Array(size);
+      hashes = new Uint32Array(size);
       pieces = [];
-      ends = [];
-      seqs = [];
-      hashes = [];
+      n = 0;
       length = 0;
     };
+    const flush = () => {
+      closeRun();
+      if (n === 0) return;
+      chunks.push({ kind: 'index', ids: { text: pieces.join(''), ends }, seq: seqs, hash: hashes });
+      remaining -= n;
+      open();
+    };
+    open();
     for (let row = this.packedStart; row < this.ends.length; row++) {
       if (this.seqs[row] < 0) continue;
       const start = row === 0 ? 0 : this.ends[row - 1];
@@ -199,10 +209,10 @@ export class DecidedIndex {
       }
       runEnd = end;
       length += end - start;
-      ends.push(length);
-      seqs.push(this.seqs[row]);
-      hashes.push(this.hashes[row]);
-      if (ends.length >= chunkSize) flush();
+      ends[n] = length;
+      seqs[n] = this.seqs[row];
+      hashes[n] = this.hashes[row];
+      if (++n === ends.length) flush();
     }
     closeRun();
     for (let k = this.recentHead; k < this.recentIds.length; k++) {
@@ -211,10 +221,10 @@ export class DecidedIndex {
       const id = this.recentIds[k];
       pieces.push(id);
       length += id.length;
-      ends.push(length);
-      seqs.push(seq);
-      hashes.push(fnv1a(id));
-      if (ends.length >= chunkSize) flush();
+      ends[n] = length;
+      seqs[n] = seq;
+      hashes[n] = fnv1a(id);
+      if (++n === ends.length) flush();
     }
     flush();
     return chunks;

@@ -273,24 +273,27 @@ export class HistoryView implements HistorySource {
    */
   toSnapshot(historyChunkRows: number, indexChunkIds: number): SnapshotParts {
     const chunks: SnapshotChunk[] = [];
-    let b = new ChunkBuilder();
+    // Users are gathered until the chunk is full, then copied into arrays of the chunk's size.
+    let ids: string[] = [];
+    let slots: Array<UserPack | LazyHistory> = [];
+    let rows = 0;
     let entries = 0;
     for (const [userId, slot] of this.users) {
-      if (slot instanceof UserPack || slot.pending) {
-        const h = slot instanceof UserPack ? slot : this.materialize(userId, slot);
-        if (h.length === 0) continue;
-        b.addPack(userId, h);
-        entries += h.length;
-      } else {
-        b.addPacked(userId, slot);
-        entries += slot.count;
-      }
-      if (b.rows >= historyChunkRows) {
-        chunks.push(b.build());
-        b = new ChunkBuilder();
+      const s = slot instanceof UserPack || !slot.pending ? slot : this.materialize(userId, slot);
+      const n = s instanceof UserPack ? s.length : s.count;
+      if (n === 0) continue;
+      ids.push(userId);
+      slots.push(s);
+      rows += n;
+      entries += n;
+      if (rows >= historyChunkRows) {
+        chunks.push(historyChunk(ids, slots, rows));
+        ids = [];
+        slots = [];
+        rows = 0;
       }
     }
-    if (b.rows > 0) chunks.push(b.build());
+    if (rows > 0) chunks.push(historyChunk(ids, slots, rows));
     const index = this.decided.toChunks(indexChunkIds);
     chunks.push(...index);
     return { chunks, users: this.users.size, entries, ids: this.decided.size };
@@ -332,92 +335,84 @@ export class HistoryView implements HistorySource {
   }
 }
 
-/** Collects users' histories into one {@link HistoryChunk}. */
-class ChunkBuilder {
-  rows = 0;
-  private readonly users: string[] = [];
-  private readonly counts: number[] = [];
-  private readonly idParts: string[] = [];
-  private readonly ends: number[] = [];
-  private textLength = 0;
-  private readonly epoch: number[] = [];
-  private readonly amount: number[] = [];
-  private readonly hour: number[] = [];
-  private readonly location: number[] = [];
-  private readonly merchant: number[] = [];
-  private readonly locations = new Map<string, number>();
-  private readonly merchants = new Map<string, number>();
-
-  addPack(userId: string, h: UserPack): void {
-    const { numbers, strings } = h;
-    this.users.push(userId);
-    this.counts.push(h.length);
-    let lastPlace: string | undefined;
-    let placeCode = 0;
-    let lastMerchant: string | undefined;
-    let merchantCode = 0;
-    for (let i = h.start; i < h.end; i++) {
-      const id = strings[3 * i];
-      this.idParts.push(id);
-      this.textLength += id.length;
-      this.ends.push(this.textLength);
-      this.epoch.push(numbers[3 * i]);
-      this.amount.push(numbers[3 * i + 1]);
-      this.hour.push(numbers[3 * i + 2]);
+/** The histories of `users` (`slots[i]` is `users[i]`'s, `rows` entries in all) as one {@link HistoryChunk}. */
+function historyChunk(users: string[], slots: ReadonlyArray<UserPack | LazyHistory>, rows: number): HistoryChunk {
+  const counts = new Uint32Array(users.length);
+  const idParts: string[] = [];
+  const ends = new Uint32Array(rows);
+  const epoch = new Float64Array(rows);
+  const amount = new Float64Array(rows);
+  const hour = new Uint8Array(rows);
+  const location = new Uint32Array(rows);
+  const merchant = new Uint32Array(rows);
+  const locations = new Map<string, number>();
+  const merchants = new Map<string, number>();
+  let textLength = 0;
+  let r = 0;
+  for (let u = 0; u < slots.length; u++) {
+    const slot = slots[u];
+    if (slot instanceof UserPack) {
+      const { numbers, strings } = slot;
+      counts[u] = slot.length;
       // A user's entries mostly repeat the previous place and merchant type: no lookup then.
-      const place = strings[3 * i + 1];
-      if (place !== lastPlace) {
-        lastPlace = place;
-        placeCode = code(this.locations, place);
+      let lastPlace: string | undefined;
+      let placeCode = 0;
+      let lastMerchant: string | undefined;
+      let merchantCode = 0;
+      for (let i = slot.start; i < slot.end; i++, r++) {
+        const id = strings[3 * i];
+        idParts.push(id);
+        textLength += id.length;
+        ends[r] = textLength;
+        epoch[r] = numbers[3 * i];
+        amount[r] = numbers[3 * i + 1];
+        hour[r] = numbers[3 * i + 2];
+        const place = strings[3 * i + 1];
+        if (place !== lastPlace) {
+          lastPlace = place;
+          placeCode = code(locations, place);
+        }
+        const merchantType = strings[3 * i + 2];
+        if (merchantType !== lastMerchant) {
+          lastMerchant = merchantType;
+          merchantCode = code(merchants, merchantType);
+        }
+        location[r] = placeCode;
+        merchant[r] = merchantCode;
       }
-      const merchant = strings[3 * i + 2];
-      if (merchant !== lastMerchant) {
-        lastMerchant = merchant;
-        merchantCode = code(this.merchants, merchant);
+    } else {
+      // Still packed in its snapshot chunk: the rows are copied as they are, and the user's ids,
+      // contiguous in the old chunk's text, as one piece.
+      const c = slot.chunk;
+      counts[u] = slot.count;
+      const first = slot.row === 0 ? 0 : c.ids.ends[slot.row - 1];
+      const last = c.ids.ends[slot.row + slot.count - 1];
+      idParts.push(c.ids.text.substring(first, last));
+      const shift = textLength - first;
+      for (let k = slot.row; k < slot.row + slot.count; k++, r++) {
+        ends[r] = c.ids.ends[k] + shift;
+        epoch[r] = c.epoch_ms[k];
+        amount[r] = c.amount[k];
+        hour[r] = c.local_hour[k];
+        location[r] = code(locations, c.locations[c.location[k]]);
+        merchant[r] = code(merchants, c.merchants[c.merchant[k]]);
       }
-      this.location.push(placeCode);
-      this.merchant.push(merchantCode);
+      textLength += last - first;
     }
-    this.rows += h.length;
   }
-
-  /** Copies a still-packed user's rows without materialising entry objects. */
-  addPacked(userId: string, slot: LazyHistory): void {
-    const c = slot.chunk;
-    this.users.push(userId);
-    this.counts.push(slot.count);
-    const first = slot.row === 0 ? 0 : c.ids.ends[slot.row - 1];
-    const last = c.ids.ends[slot.row + slot.count - 1];
-    // The user's ids are contiguous in the old chunk's text: copy them as one piece.
-    this.idParts.push(c.ids.text.substring(first, last));
-    for (let k = 0; k < slot.count; k++) {
-      const r = slot.row + k;
-      this.ends.push(this.textLength + c.ids.ends[r] - first);
-      this.epoch.push(c.epoch_ms[r]);
-      this.amount.push(c.amount[r]);
-      this.hour.push(c.local_hour[r]);
-      this.location.push(code(this.locations, c.locations[c.location[r]]));
-      this.merchant.push(code(this.merchants, c.merchants[c.merchant[r]]));
-    }
-    this.textLength += last - first;
-    this.rows += slot.count;
-  }
-
-  build(): HistoryChunk {
-    return {
-      kind: 'history',
-      users: this.users,
-      counts: Uint32Array.from(this.counts),
-      ids: { text: this.idParts.join(''), ends: Uint32Array.from(this.ends) },
-      epoch_ms: Float64Array.from(this.epoch),
-      amount: Float64Array.from(this.amount),
-      local_hour: Uint8Array.from(this.hour),
-      locations: [...this.locations.keys()],
-      location: Uint32Array.from(this.location),
-      merchants: [...this.merchants.keys()],
-      merchant: Uint32Array.from(this.merchant),
-    };
-  }
+  return {
+    kind: 'history',
+    users,
+    counts,
+    ids: { text: idParts.join(''), ends },
+    epoch_ms: epoch,
+    amount,
+    local_hour: hour,
+    locations: [...locations.keys()],
+    location,
+    merchants: [...merchants.keys()],
+    merchant,
+  };
 }
 
 /** Entries held in a slot (counting queued ones). */

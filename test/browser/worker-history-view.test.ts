@@ -178,6 +178,10 @@ describe('worker history view (packed)', function () {
     const caughtUp = new HistoryView(RETENTION, Infinity);
     const parts = replayed.toSnapshot(50, 100);
     caughtUp.restore(records.length, parts.chunks);
+    // Still-packed users are copied as they are into a snapshot of other chunk sizes (their rows and ids move).
+    const copied = new HistoryView(RETENTION, Infinity);
+    copied.restore(records.length, caughtUp.toSnapshot(7, 100).chunks);
+    expect(histories(copied)).to.deep.equal(want);
     expect(histories(caughtUp)).to.deep.equal(want);
     const lazy = new HistoryView(RETENTION, Infinity);
     const early = new HistoryView(RETENTION, Infinity);
