@@ -7,15 +7,16 @@
  */
 import type { DetectionResult, ErrorResult, HistoryEntry, ParsedTransaction } from '../core/contract/types';
 import { DEFAULT_RETENTION, type RetentionConfig } from '../core/history/history-store';
-import type { LogRecord } from './db-schema';
+import type { BatchRecord, LogRecord } from './db-schema';
 import { checkLabel, normalizeQuery, type DetectorStorage, type StorageFaults, type StorageSettings } from './detector-storage';
 import { IdbStorage } from './idb-storage';
-import { rowStoredDecision } from './log-record';
+import { packBatchResults, rowStoredDecision } from './log-record';
 import { MemoryStorage } from './memory-storage';
 import { loadModelJson, loadModelUrl, type ModelLoad, type ModelSourceDeps } from './model-source';
 import { ServiceMetrics } from './service-metrics';
 import { resolveMonitoring, ServiceModels, type MonitoringSettings, type Staged } from './service-models';
 import type {
+  PackedBatchResults,
   AnalystLabel,
   DecisionQuery,
   DetectorInit,
@@ -149,6 +150,11 @@ export function createDetectorService(options: DetectorServiceOptions = {}): Det
   }
 
   async function detectBatch(txns: unknown[]): Promise<Array<DetectionResult | ErrorResult>> {
+    return (await decideBatch(txns)).results;
+  }
+
+  /** Decides a batch: the results, with the committed record of its fresh decisions (in row order). */
+  async function decideBatch(txns: unknown[]): Promise<{ results: Array<DetectionResult | ErrorResult>; record: BatchRecord | null; fresh: readonly DetectionResult[] }> {
     ready();
     if (!Array.isArray(txns)) throw new TypeError(`detectBatch expects an array of transactions, got ${txns === null ? 'null' : typeof txns}`);
     while (changing) await changing.catch(() => undefined);
@@ -174,7 +180,7 @@ export function createDetectorService(options: DetectorServiceOptions = {}): Det
       }
       if (valid.length === 0) {
         metrics.recordErrors(errors);
-        return out;
+        return { results: out, record: null, fresh: [] };
       }
       const champion = models.champion.model.file;
       // The storage may score the batch more than once (a write that lost a race is scored again): the last attempt is the one that committed.
@@ -192,7 +198,7 @@ export function createDetectorService(options: DetectorServiceOptions = {}): Det
       for (let k = 0; k < valid.length; k++) out[at[k]] = outcome.results[k];
       // The fresh decisions are the rows of the committed record (none when every item was a repeat).
       metrics.record(outcome.overlay.decisions, valid.length - (outcome.record?.n ?? 0), errors, valid.length, performance.now() - t0, Date.now());
-      return out;
+      return { results: out, record: outcome.record, fresh: outcome.overlay.decisions };
     } finally {
       if (--scoring === 0) for (const resolve of whenIdle.splice(0)) resolve();
     }
@@ -279,6 +285,11 @@ export function createDetectorService(options: DetectorServiceOptions = {}): Det
     },
 
     detectBatch,
+
+    async detectBatchPacked(txns: unknown[]): Promise<PackedBatchResults> {
+      const { results, record, fresh } = await decideBatch(txns);
+      return packBatchResults(results, record, fresh);
+    },
 
     async history(userId: string): Promise<HistoryEntry[]> {
       const s = ready();

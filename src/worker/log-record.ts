@@ -2,11 +2,11 @@
  * Encoding of decision-log records: a committed batch becomes one {@link BatchRecord} of column
  * arrays, and its rows decode back into history entries, decisions and stored decisions.
  */
-import { Recommendation, RiskLevel, type DetectionResult, type HistoryEntry, type ParsedTransaction, type ReasonCode, type Transaction } from '../core/contract/types';
+import { Recommendation, RiskLevel, type DetectionResult, type ErrorResult, type HistoryEntry, type ParsedTransaction, type ReasonCode, type Transaction } from '../core/contract/types';
 import { RESULT_KEYS } from '../core/contract/result-shape';
 import { RECORD_FORMAT, type BatchRecord, type ClearRecord, type OptionalColumn } from './db-schema';
 import { indexOfPacked, packStrings, unpackString } from './packed-strings';
-import type { AnalystLabel, StoredDecision } from './service-types';
+import type { AnalystLabel, PackedBatchResults, StoredDecision } from './service-types';
 
 /** Risk levels by their code in `BatchRecord.risk_level`. */
 export const RISK_LEVELS: readonly RiskLevel[] = Object.freeze([RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]);
@@ -293,4 +293,29 @@ export function rowStoredDecision(rec: BatchRecord, k: number, label?: AnalystLa
 /** The row of `transactionId` in `rec`, or -1. */
 export function findRow(rec: BatchRecord, transactionId: string): number {
   return indexOfPacked(rec.transaction_id, transactionId);
+}
+
+/**
+ * Packs the results of a batch for the page: `results[i]` that is `fresh[j]`, the decision of
+ * row `j` of `record` (fresh decisions are made in item order), becomes a row number.
+ */
+export function packBatchResults(results: ReadonlyArray<DetectionResult | ErrorResult>, record: BatchRecord | null, fresh: readonly DetectionResult[]): PackedBatchResults {
+  const rows = new Int32Array(results.length).fill(-1);
+  const others: Array<DetectionResult | ErrorResult> = [];
+  let j = 0;
+  for (let i = 0; i < results.length; i++) {
+    if (record !== null && j < fresh.length && results[i] === fresh[j]) rows[i] = j++;
+    else others.push(results[i]);
+  }
+  if (record !== null && j !== record.n) throw new Error(`internal error: ${j} of the ${record.n} rows of record ${record.seq} found among the results`);
+  return { record, rows, others };
+}
+
+/** The results {@link packBatchResults} packed. */
+export function unpackBatchResults(packed: PackedBatchResults): Array<DetectionResult | ErrorResult> {
+  const { record, rows, others } = packed;
+  const out = new Array<DetectionResult | ErrorResult>(rows.length);
+  let o = 0;
+  for (let i = 0; i < rows.length; i++) out[i] = rows[i] < 0 || record === null ? others[o++] : rowResult(record, rows[i]);
+  return out;
 }

@@ -6,6 +6,7 @@ import type { DetectionResult, ErrorResult, HistoryEntry, RiskLevel, Recommendat
 import type { DetectorConfig } from '../core/detector/detector';
 import type { RetentionConfig } from '../core/history/history-store';
 import type { DriftConfig, DriftReport } from '../core/monitoring/drift';
+import type { BatchRecord } from './db-schema';
 import type { ShadowStats } from '../core/monitoring/shadow';
 
 /**
@@ -173,6 +174,21 @@ export interface MetricsSnapshot extends CounterSnapshot {
   [section: string]: unknown;
 }
 
+/**
+ * The results of `detectBatch` as they cross from the worker to the page: the fresh decisions as
+ * the rows of the batch's committed log record (columns: a few buffers to copy instead of a
+ * thousand objects to clone), objects only for the rest (repeats, rejected items). Turned back
+ * into results by `unpackBatchResults` (log-record.ts).
+ */
+export interface PackedBatchResults {
+  /** The committed record of the batch's fresh decisions (null: none). */
+  record: BatchRecord | null;
+  /** Item `i`'s result is row `rows[i]` of `record`, or, where -1, the next of `others`. */
+  rows: Int32Array;
+  /** The results that are not rows of `record`, in item order. */
+  others: Array<DetectionResult | ErrorResult>;
+}
+
 /** The service exposed by the worker. */
 export interface DetectorService {
   init(init: DetectorInit): Promise<InitResult>;
@@ -180,6 +196,8 @@ export interface DetectorService {
   loadModel(source: { url?: string; json?: unknown }): Promise<ModelInfo>;
   detect(txn: unknown): Promise<DetectionResult | ErrorResult>;
   detectBatch(txns: unknown[]): Promise<Array<DetectionResult | ErrorResult>>;
+  /** `detectBatch`, packed for the trip to the page (what the client calls; see {@link PackedBatchResults}). */
+  detectBatchPacked(txns: unknown[]): Promise<PackedBatchResults>;
   history(userId: string): Promise<HistoryEntry[]>;
   decisions(query?: DecisionQuery): Promise<StoredDecision[]>;
   /** Stores an analyst verdict with a decision. */

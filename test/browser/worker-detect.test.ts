@@ -1,5 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import { ReasonCode, type DetectionResult } from '../../src/core/contract/types';
+import { simulate } from '../../src/core/simulator';
+import { createDetectorService } from '../../src/worker/detector-service';
 import { DetectorCrashedError, WORKER_CRASHED_MESSAGE } from '../../src/ui/detector-client';
 import type { StoredDecision } from '../../src/worker/service-types';
 import { decision, MODEL_URL, TestKit, txn } from './helpers/worker-test-kit';
@@ -47,6 +49,24 @@ describe('detector worker: detect, restarts and subscriptions', () => {
     expect(m.transactions).to.equal(1);
     expect(m.storage).to.equal('indexeddb');
     expect(m.model.sha256).to.equal(init.sha256);
+  });
+
+  it('hands the page the same batch results as the service decides them: fresh rows from the log record, repeats and rejections as objects', async () => {
+    // Anomalous traffic, so that rules fire and flagged decisions carry explanations (the default).
+    const traffic = simulate({ n: 300, seed: 77, users: 20, anomalyRate: 0.2, labels: false });
+    const first: unknown[] = [...traffic.slice(0, 150), { transaction_id: 'bad', amount: -1 }, traffic[3], 'not an object'];
+    const second: unknown[] = [...traffic.slice(140, 300), traffic[0], traffic[299]];
+    const client = kit.client({ modelUrl: MODEL_URL, dbName: kit.db('packed') });
+    const got = [await client.detectBatch(first), await client.detectBatch(second)];
+    // The reference: the service itself, in this page, on in-memory storage.
+    const reference = createDetectorService();
+    await reference.init({ modelJson: await (await fetch(MODEL_URL)).json(), dbName: 'reference', storage: { memoryOnly: true } });
+    const want = [await reference.detectBatch(first), await reference.detectBatch(second)];
+    expect(JSON.stringify(got)).to.equal(JSON.stringify(want));
+    const flat = want.flat();
+    expect(flat.filter((r) => 'error' in r)).to.have.length(2);
+    expect(flat.some((r) => 'explanation' in r)).to.equal(true);
+    expect(flat.some((r) => 'reason_codes' in r && r.reason_codes.length > 0)).to.equal(true);
   });
 
   it('raises VELOCITY_MULTI_CITY on the fourth city within 60 s even when the worker restarts after the second', async () => {
