@@ -11,7 +11,8 @@
  */
 import * as Comlink from 'comlink';
 import type { DetectionResult, ErrorResult, HistoryEntry } from '../core/contract/types';
-import { unpackBatchResults } from '../worker/log-record';
+import { packTransactions } from '../worker/packed-transactions';
+import { unpackBatchResults } from '../worker/record-columns';
 import type { AnalystLabel, DecisionQuery, DetectorInit, DetectorService, InitResult, MetricsSnapshot, ModelInfo, ModelsInfo, StoredDecision } from '../worker/service-types';
 
 /** Where a model comes from: a URL or the model file's JSON. */
@@ -105,9 +106,12 @@ export class DetectorClient extends EventTarget {
   }
 
   async detectBatch(txns: unknown[]): Promise<Array<DetectionResult | ErrorResult>> {
-    // The fresh decisions come as the columns of their log record and become objects here, on
-    // the page: the worker scores instead of cloning a thousand objects.
-    return unpackBatchResults(await this.call((r) => r.detectBatchPacked(txns)));
+    if (!Array.isArray(txns)) return this.call((r) => r.detectBatch(txns)); // (rejected there, with the reason)
+    // Both ways the batch crosses as columns, packed and unpacked here on the page, so that the
+    // worker's time goes to scoring rather than to cloning a thousand objects each way: the
+    // transactions (packed-transactions.ts), and the fresh decisions as the rows of their log record.
+    const packed = packTransactions(txns);
+    return unpackBatchResults(await this.call((r) => r.detectBatchPacked(packed)));
   }
 
   history(userId: string): Promise<HistoryEntry[]> {

@@ -11,6 +11,7 @@ import type { BatchRecord, LogRecord } from './db-schema';
 import { checkLabel, normalizeQuery, type DetectorStorage, type StorageFaults, type StorageSettings } from './detector-storage';
 import { IdbStorage } from './idb-storage';
 import { packBatchResults, rowStoredDecision } from './log-record';
+import { isPackedTransactions, unpackTransactions, type PackedTransactions } from './packed-transactions';
 import { MemoryStorage } from './memory-storage';
 import { loadModelJson, loadModelUrl, type ModelLoad, type ModelSourceDeps } from './model-source';
 import { ServiceMetrics } from './service-metrics';
@@ -286,8 +287,9 @@ export function createDetectorService(options: DetectorServiceOptions = {}): Det
 
     detectBatch,
 
-    async detectBatchPacked(txns: unknown[]): Promise<PackedBatchResults> {
-      const { results, record, fresh } = await decideBatch(txns);
+    async detectBatchPacked(txns: PackedTransactions): Promise<PackedBatchResults> {
+      if (!isPackedTransactions(txns)) throw new TypeError('detectBatchPacked expects a batch packed by packTransactions (use detectBatch for an array)');
+      const { results, record, fresh } = await decideBatch(unpackTransactions(txns));
       return packBatchResults(results, record, fresh);
     },
 

@@ -2,16 +2,14 @@
  * Encoding of decision-log records: a committed batch becomes one {@link BatchRecord} of column
  * arrays, and its rows decode back into history entries, decisions and stored decisions.
  */
-import { Recommendation, RiskLevel, type DetectionResult, type ErrorResult, type HistoryEntry, type ParsedTransaction, type ReasonCode, type Transaction } from '../core/contract/types';
+import type { DetectionResult, HistoryEntry, ParsedTransaction, ReasonCode, Transaction } from '../core/contract/types';
 import { RESULT_KEYS } from '../core/contract/result-shape';
-import { RECORD_FORMAT, type BatchRecord, type ClearRecord, type OptionalColumn } from './db-schema';
+import { RECORD_FORMAT, type BatchRecord, type ClearRecord } from './db-schema';
 import { indexOfPacked, packStrings, unpackString } from './packed-strings';
-import type { AnalystLabel, PackedBatchResults, StoredDecision } from './service-types';
+import { Dictionary, OptionalBuilder, optionalAt, RECOMMENDATIONS, RISK_LEVELS, rowId, rowResult, rowUser } from './record-columns';
+import type { AnalystLabel, StoredDecision } from './service-types';
 
-/** Risk levels by their code in `BatchRecord.risk_level`. */
-export const RISK_LEVELS: readonly RiskLevel[] = Object.freeze([RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]);
-/** Recommendations by their code in `BatchRecord.recommendation`. */
-export const RECOMMENDATIONS: readonly Recommendation[] = Object.freeze([Recommendation.APPROVE, Recommendation.REVIEW, Recommendation.BLOCK]);
+export { Dictionary, OptionalBuilder, optionalAt, RECOMMENDATIONS, RISK_LEVELS, rowEntry, rowId, rowResult, rowUser, packBatchResults, unpackBatchResults } from './record-columns';
 
 const LEVEL_CODE = new Map(RISK_LEVELS.map((l, i) => [l, i]));
 const RECOMMENDATION_CODE = new Map(RECOMMENDATIONS.map((r, i) => [r, i]));
@@ -24,46 +22,6 @@ export interface RecordStamp {
   writer: string;
   model_version: string;
   model_sha256: string;
-}
-
-/** Dictionary encoder: repeated strings become small integers. */
-class Dictionary {
-  readonly values: string[] = [];
-  private readonly codes = new Map<string, number>();
-
-  code(value: string): number {
-    let c = this.codes.get(value);
-    if (c === undefined) {
-      c = this.values.length;
-      this.values.push(value);
-      this.codes.set(value, c);
-    }
-    return c;
-  }
-}
-
-/** Builds an {@link OptionalColumn}; stays null until a row has a value. */
-class OptionalBuilder {
-  private dict: Dictionary | null = null;
-  private codes: Uint32Array | null = null;
-
-  constructor(private readonly n: number) {}
-
-  set(k: number, value: string | undefined): void {
-    if (value === undefined) return;
-    this.dict ??= new Dictionary();
-    this.codes ??= new Uint32Array(this.n);
-    this.codes[k] = this.dict.code(value) + 1;
-  }
-
-  build(): OptionalColumn | null {
-    return this.dict && this.codes ? { values: this.dict.values, codes: this.codes } : null;
-  }
-}
-
-function optionalAt(column: OptionalColumn | null, k: number): string | undefined {
-  const c = column ? column.codes[k] : 0;
-  return c === 0 ? undefined : (column as OptionalColumn).values[c - 1];
 }
 
 /**
@@ -210,60 +168,6 @@ export function checkRecordFormat(rec: { format?: number; seq?: number }): void 
   }
 }
 
-/** The transaction id of row `k`. */
-export function rowId(rec: BatchRecord, k: number): string {
-  return unpackString(rec.transaction_id, k);
-}
-
-/** The user of row `k`. */
-export function rowUser(rec: BatchRecord, k: number): string {
-  return rec.users[rec.user[k]];
-}
-
-/** The history entry of row `k` (with its transaction id, when the caller has it already). */
-export function rowEntry(rec: BatchRecord, k: number, id = rowId(rec, k)): HistoryEntry {
-  return {
-    transaction_id: id,
-    epochMs: rec.epoch_ms[k],
-    location: rec.locations[rec.location[k]],
-    merchant_type: rec.merchants[rec.merchant[k]],
-    amount: rec.amount[k],
-    localHour: rec.local_hour[k],
-  };
-}
-
-/** Position of `k` in an ascending sparse row list, or -1. */
-function sparseIndex(rows: Uint32Array, k: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid] < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < rows.length && rows[lo] === k ? lo : -1;
-}
-
-/** The decision of row `k`, as `detect` returned it. */
-export function rowResult(rec: BatchRecord, k: number): DetectionResult {
-  const r = sparseIndex(rec.reason_rows, k);
-  const result: DetectionResult = {
-    transaction_id: rowId(rec, k),
-    user_id: rowUser(rec, k),
-    risk_score: rec.risk_score[k],
-    risk_level: RISK_LEVELS[rec.risk_level[k]],
-    reason_codes: r < 0 ? [] : rec.reason_codes[r].slice(),
-    recommendation: RECOMMENDATIONS[rec.recommendation[k]],
-    reason_details: r < 0 ? [] : rec.reason_details[r].slice(),
-    model_score: rec.model_score[k],
-    decision_function: rec.decision_function[k],
-    model_version: rec.model_version,
-  };
-  const e = sparseIndex(rec.extra_rows, k);
-  // Records of the in-memory storage are shared: hand out copies.
-  return e < 0 ? result : Object.assign(result, structuredClone(rec.extra[e]));
-}
-
 /** The transaction of row `k`, as received (validated fields only). */
 export function rowTransaction(rec: BatchRecord, k: number): Transaction {
   const txn: Transaction = {
@@ -293,29 +197,4 @@ export function rowStoredDecision(rec: BatchRecord, k: number, label?: AnalystLa
 /** The row of `transactionId` in `rec`, or -1. */
 export function findRow(rec: BatchRecord, transactionId: string): number {
   return indexOfPacked(rec.transaction_id, transactionId);
-}
-
-/**
- * Packs the results of a batch for the page: `results[i]` that is `fresh[j]`, the decision of
- * row `j` of `record` (fresh decisions are made in item order), becomes a row number.
- */
-export function packBatchResults(results: ReadonlyArray<DetectionResult | ErrorResult>, record: BatchRecord | null, fresh: readonly DetectionResult[]): PackedBatchResults {
-  const rows = new Int32Array(results.length).fill(-1);
-  const others: Array<DetectionResult | ErrorResult> = [];
-  let j = 0;
-  for (let i = 0; i < results.length; i++) {
-    if (record !== null && j < fresh.length && results[i] === fresh[j]) rows[i] = j++;
-    else others.push(results[i]);
-  }
-  if (record !== null && j !== record.n) throw new Error(`internal error: ${j} of the ${record.n} rows of record ${record.seq} found among the results`);
-  return { record, rows, others };
-}
-
-/** The results {@link packBatchResults} packed. */
-export function unpackBatchResults(packed: PackedBatchResults): Array<DetectionResult | ErrorResult> {
-  const { record, rows, others } = packed;
-  const out = new Array<DetectionResult | ErrorResult>(rows.length);
-  let o = 0;
-  for (let i = 0; i < rows.length; i++) out[i] = rows[i] < 0 || record === null ? others[o++] : rowResult(record, rows[i]);
-  return out;
 }

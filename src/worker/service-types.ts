@@ -7,6 +7,7 @@ import type { DetectorConfig } from '../core/detector/detector';
 import type { RetentionConfig } from '../core/history/history-store';
 import type { DriftConfig, DriftReport } from '../core/monitoring/drift';
 import type { BatchRecord } from './db-schema';
+import type { PackedTransactions } from './packed-transactions';
 import type { ShadowStats } from '../core/monitoring/shadow';
 
 /**
@@ -196,8 +197,11 @@ export interface DetectorService {
   loadModel(source: { url?: string; json?: unknown }): Promise<ModelInfo>;
   detect(txn: unknown): Promise<DetectionResult | ErrorResult>;
   detectBatch(txns: unknown[]): Promise<Array<DetectionResult | ErrorResult>>;
-  /** `detectBatch`, packed for the trip to the page (what the client calls; see {@link PackedBatchResults}). */
-  detectBatchPacked(txns: unknown[]): Promise<PackedBatchResults>;
+  /**
+   * `detectBatch` with the batch packed both ways, as the client calls it: the transactions as
+   * `packTransactions` (packed-transactions.ts) gives them, the results as {@link PackedBatchResults}.
+   */
+  detectBatchPacked(txns: PackedTransactions): Promise<PackedBatchResults>;
   history(userId: string): Promise<HistoryEntry[]>;
   decisions(query?: DecisionQuery): Promise<StoredDecision[]>;
   /** Stores an analyst verdict with a decision. */

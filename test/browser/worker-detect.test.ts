@@ -51,20 +51,43 @@ describe('detector worker: detect, restarts and subscriptions', () => {
     expect(m.model.sha256).to.equal(init.sha256);
   });
 
-  it('hands the page the same batch results as the service decides them: fresh rows from the log record, repeats and rejections as objects', async () => {
+  it('decides a batch packed both ways as the service decides the cloned batch: plain and odd items, rejections, repeats, explanations', async () => {
     // Anomalous traffic, so that rules fire and flagged decisions carry explanations (the default).
     const traffic = simulate({ n: 300, seed: 77, users: 20, anomalyRate: 0.2, labels: false });
-    const first: unknown[] = [...traffic.slice(0, 150), { transaction_id: 'bad', amount: -1 }, traffic[3], 'not an object'];
+    class Payment {
+      constructor(readonly transaction_id: string) {}
+      get amount(): number {
+        return 10; // not an own property: structured clone leaves it out
+      }
+    }
+    const odd: unknown[] = [
+      { transaction_id: 'bad', amount: -1 },
+      'not an object',
+      null,
+      [traffic[5]],
+      { ...traffic[6], transaction_id: 'as-string', amount: '12' },
+      { ...traffic[7], transaction_id: 'extra', note: 'ignored', user_name: null, country: 'IN', mcc_code: '5411' },
+      { ...traffic[8], transaction_id: 'named', user_name: 'Asha', country: undefined },
+      { ...traffic[9], transaction_id: 'bad-optional', country: 91 },
+      Object.assign(Object.create(null), { ...traffic[10], transaction_id: 'no-prototype' }),
+      new Payment('instance'),
+      { ...traffic[11], transaction_id: 'getter', get amount() { return 77; } },
+      { ...traffic[12], transaction_id: 'blank-user', user_id: ' ' },
+      { ...traffic[13], transaction_id: 'no-offset', timestamp: '2026-01-05T10:00:00' },
+    ];
+    const first: unknown[] = [...traffic.slice(0, 150), ...odd, traffic[3]];
     const second: unknown[] = [...traffic.slice(140, 300), traffic[0], traffic[299]];
     const client = kit.client({ modelUrl: MODEL_URL, dbName: kit.db('packed') });
     const got = [await client.detectBatch(first), await client.detectBatch(second)];
     // The reference: the service itself, in this page, on in-memory storage.
     const reference = createDetectorService();
     await reference.init({ modelJson: await (await fetch(MODEL_URL)).json(), dbName: 'reference', storage: { memoryOnly: true } });
-    const want = [await reference.detectBatch(first), await reference.detectBatch(second)];
+    // (What crossing to a worker does to the items: structured clone.)
+    const want = [await reference.detectBatch(structuredClone(first)), await reference.detectBatch(structuredClone(second))];
     expect(JSON.stringify(got)).to.equal(JSON.stringify(want));
     const flat = want.flat();
-    expect(flat.filter((r) => 'error' in r)).to.have.length(2);
+    expect(flat.filter((r) => 'error' in r).map((r) => ('error' in r ? r.error.field : ''))).to.deep.equal(['user_id', '$', '$', '$', 'amount', 'country', 'user_id', 'user_id', 'timestamp']);
+    for (const id of ['extra', 'named', 'no-prototype', 'getter']) expect(flat.some((r) => !('error' in r) && r.transaction_id === id)).to.equal(true);
     expect(flat.some((r) => 'explanation' in r)).to.equal(true);
     expect(flat.some((r) => 'reason_codes' in r && r.reason_codes.length > 0)).to.equal(true);
   });
