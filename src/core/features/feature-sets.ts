@@ -139,8 +139,10 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, h: Pac
     // fresh ids are the costliest thing in this loop.)
     if (e > t || (e === t && strings[3 * i] === ownId)) continue;
     amounts[past++] = numbers[3 * i + 1];
-    if (strings[3 * i + 1] === location) seenCity = true;
-    if (strings[3 * i + 2] === merchant) seenMerchant = true;
+    // Once seen, the place and merchant type of the other entries are not read: their slots
+    // are half of what this loop would load from memory.
+    if (!seenCity && strings[3 * i + 1] === location) seenCity = true;
+    if (!seenMerchant && strings[3 * i + 2] === merchant) seenMerchant = true;
     const age = t - e;
     // Counted without branches: whether an entry is in a window is a coin toss for the CPU.
     lastHour += +(age < hourWindowMs);
