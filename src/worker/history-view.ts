@@ -480,7 +480,9 @@ export class BatchOverlay implements PackedHistoryTransaction, HistorySource {
   }
 
   priorDecision(transactionId: string): DetectionResult | undefined {
-    return this.priors.get(transactionId) ?? this.source.pendingDecision?.(transactionId);
+    // (Mostly no priors: a batch of fresh ids skips the lookup.)
+    const prior = this.priors.size === 0 ? undefined : this.priors.get(transactionId);
+    return prior ?? this.source.pendingDecision?.(transactionId);
   }
 
   pendingDecision(transactionId: string): DetectionResult | undefined {
