@@ -129,7 +129,7 @@ async function throughputAndRoundTrip(o: BenchOptions, run: RunConfig, batchCoun
     batch_ms_p50: round(percentile(latencies, 0.5)),
     batch_ms_p95: round(percentile(latencies, 0.95)),
     worker_ms_per_batch: {
-      note: 'inside the worker, warm-up included; the rest of the wall time is Comlink (structured clone of 1,000 transactions in, the log record of the batch out), validation, GC, and CPU shared with the page and the browser on this machine',
+      note: 'inside the worker, warm-up included; the rest of the wall time is Comlink (the batch as columns in, its log record out), validation, GC, and CPU shared with the page and the browser on this machine',
       score_and_encode: perBatch(timing.score_ms),
       store: perBatch(timing.store_ms),
       commit_wait: perBatch(timing.commit_wait_ms),

@@ -7,28 +7,17 @@
  * contract fields of an object's own enumerable properties (it ignores the rest), so items that
  * are not plain objects, or have a field of another type, go as they are and get the same error.
  */
-import type { OptionalColumn, PackedStrings } from './db-schema';
+import type { BatchRecord } from './db-schema';
 import { Dictionary, OptionalBuilder, optionalAt } from './record-columns';
 import { packStrings, unpackString } from './packed-strings';
 
-/** The packed form of a batch (see the module comment). */
-export interface PackedTransactions {
+/** The packed form of a batch (see the module comment): the transaction columns of a log record. */
+export interface PackedTransactions
+  extends Pick<BatchRecord, 'transaction_id' | 'users' | 'user' | 'amount' | 'locations' | 'location' | 'timestamp' | 'merchants' | 'merchant' | 'user_name' | 'country' | 'mcc_code'> {
   /** Item `i` is row `rows[i]` of the columns, or, where -1, the next of `others`. */
   rows: Int32Array;
   /** The items that are not plain, in item order, as they were given. */
   others: unknown[];
-  transaction_id: PackedStrings;
-  users: string[];
-  user: Uint32Array;
-  amount: Float64Array;
-  locations: string[];
-  location: Uint32Array;
-  timestamp: PackedStrings;
-  merchants: string[];
-  merchant: Uint32Array;
-  user_name: OptionalColumn | null;
-  country: OptionalColumn | null;
-  mcc_code: OptionalColumn | null;
 }
 
 // The fields of the item read last (reading is synchronous): no object per item.
