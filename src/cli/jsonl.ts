@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 
 /**
  * Lines of a file (or stdin when `path` is undefined or "-"), streamed in batches: one await per
@@ -29,8 +29,8 @@ export async function* readLineBatches(path: string | undefined): AsyncGenerator
 
 /**
  * A chunk of input and where its complete lines are: line `i` is `buf[starts[i]..ends[i])`,
- * without its \n and without one trailing \r. `starts` and `ends` are reused by the next batch
- * (and `buf` may be a chunk the stream handed over): use a batch before asking for the next one.
+ * without its \n and without one trailing \r. `buf`, `starts` and `ends` are reused by the next
+ * batch: use a batch before asking for the next one.
  */
 export interface LineBufferBatch {
   buf: Buffer;
@@ -44,9 +44,61 @@ export interface LineBufferBatch {
  * for callers that parse bytes themselves: no UTF-8 decoding, no string per line. Same lines as
  * {@link readLineBatches} (decode a range with `buf.toString('utf8', start, end)`).
  */
-export function readLineBufferBatches(path: string | undefined): AsyncGenerator<LineBufferBatch> {
-  const input = path === undefined || path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-  return lineBufferBatches(input as AsyncIterable<Uint8Array>);
+export function readLineBufferBatches(path: string | undefined, chunkBytes = 1 << 20): AsyncGenerator<LineBufferBatch> {
+  if (path === undefined || path === '-') return lineBufferBatches(process.stdin as AsyncIterable<Uint8Array>);
+  return fileLineBufferBatches(path, chunkBytes);
+}
+
+/**
+ * {@link lineBufferBatches} of a file, read into one buffer again and again: the unfinished last
+ * line moves to its front and the next read goes after it. A stream would hand over a fresh
+ * megabyte per chunk, and the memory of each one is faulted in anew (~16,000 page faults per
+ * 80 MB read, measured). The buffer grows only for a line longer than itself.
+ */
+async function* fileLineBufferBatches(path: string, chunkBytes: number): AsyncGenerator<LineBufferBatch> {
+  const file = await open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(chunkBytes);
+    let starts: Int32Array = new Int32Array(4096);
+    let ends: Int32Array = new Int32Array(4096);
+    // buf[0..held) is the unfinished line (no newline in it).
+    let held = 0;
+    for (;;) {
+      if (held === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, held);
+        buf = bigger;
+      }
+      const { bytesRead } = await file.read(buf, held, buf.length - held, null);
+      if (bytesRead === 0) break;
+      const filled = held + bytesRead;
+      let count = 0;
+      let pos = 0;
+      for (let nl = buf.indexOf(10, held); nl >= 0 && nl < filled; nl = buf.indexOf(10, pos)) {
+        if (count === starts.length) {
+          starts = grow(starts);
+          ends = grow(ends);
+        }
+        starts[count] = pos;
+        ends[count] = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+        count++;
+        pos = nl + 1;
+      }
+      if (count > 0) yield { buf, starts, ends, count };
+      buf.copy(buf, 0, pos, filled);
+      held = filled - pos;
+    }
+    if (held > 0) {
+      const end = buf[held - 1] === 13 ? held - 1 : held;
+      if (end > 0) {
+        starts[0] = 0;
+        ends[0] = end;
+        yield { buf, starts, ends, count: 1 };
+      }
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** {@link readLineBufferBatches} over any source of byte chunks (chunks are not modified). */
@@ -109,12 +161,4 @@ function grow(a: Int32Array): Int32Array {
 /** Lines of a file (or stdin), one at a time. */
 export async function* readLines(path: string | undefined): AsyncGenerator<string> {
   for await (const batch of readLineBatches(path)) yield* batch;
-}
-
-/**
- * Writes text or bytes, waiting for the stream to drain when its buffer is full (constant
- * memory). Bytes are handed over, not copied: do not change them afterwards.
- */
-export async function writeChunk(out: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
 }

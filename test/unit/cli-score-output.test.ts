@@ -2,6 +2,7 @@ import { collectingStream, referenceScoreOutput } from '../helpers/score-referen
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { simulate } from '../../src/core/simulator';
@@ -23,9 +24,25 @@ describe('txn-anomaly score output', () => {
     expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path], out)).toBe(0);
 
     // The reference: the same batches of 1,024 lines through a detector, then JSON.stringify.
-    const expected = referenceScoreOutput(lines);
+    const expected = Buffer.from(referenceScoreOutput(lines), 'utf8');
     const actual = bytes();
     expect(actual.length).toBeGreaterThan(3 << 20);
-    expect(actual.equals(Buffer.from(expected, 'utf8'))).toBe(true);
+    expect(actual.equals(expected)).toBe(true);
+
+    // A stream that reads what it was handed only later, as a slow file or socket does: output
+    // buffers are filled again only once their writes are flushed, so nothing is overwritten.
+    const later: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 64 << 20, // (never asks to wait: writes pile up)
+      write(chunk: Buffer, _enc, cb) {
+        setTimeout(() => {
+          later.push(Buffer.from(chunk));
+          cb();
+        }, 1);
+      },
+    });
+    expect(await main(['score', '--model', DEFAULT_MODEL_PATH, '--in', path], slow)).toBe(0);
+    await new Promise<void>((resolve) => slow.end(resolve));
+    expect(Buffer.concat(later).equals(expected)).toBe(true);
   });
 });

@@ -373,6 +373,13 @@ describe('lineBufferBatches', () => {
     const reference: string[] = [];
     for await (const batch of readLineBatches(path)) reference.push(...batch);
     expect(await linesOf(readLineBufferBatches(path))).toEqual(reference);
+    // Read into a buffer smaller than the lines and the file, the same lines (it grows, and the
+    // unfinished line moves to its front before every read).
+    for (const chunkBytes of [1, 7, 4096]) expect(await linesOf(readLineBufferBatches(path, chunkBytes))).toEqual(reference);
+    for (const text of ['a\r\n\r\nb\r', '\n\n', 'x', '\r', 'ab\r\ncd\n']) {
+      writeFileSync(path, text);
+      for (const chunkBytes of [1, 2, 3, 64]) expect(await linesOf(readLineBufferBatches(path, chunkBytes))).toEqual(expectedLines(text));
+    }
     writeFileSync(path, '');
     expect(await linesOf(readLineBufferBatches(path))).toEqual([]);
   });
