@@ -59,8 +59,7 @@ async function* fileLineBufferBatches(path: string, chunkBytes: number): AsyncGe
   const file = await open(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(chunkBytes);
-    let starts: Int32Array = new Int32Array(4096);
-    let ends: Int32Array = new Int32Array(4096);
+    const lines = new LineRanges();
     // buf[0..held) is the unfinished line (no newline in it).
     let held = 0;
     for (;;) {
@@ -72,30 +71,12 @@ async function* fileLineBufferBatches(path: string, chunkBytes: number): AsyncGe
       const { bytesRead } = await file.read(buf, held, buf.length - held, null);
       if (bytesRead === 0) break;
       const filled = held + bytesRead;
-      let count = 0;
-      let pos = 0;
-      for (let nl = buf.indexOf(10, held); nl >= 0 && nl < filled; nl = buf.indexOf(10, pos)) {
-        if (count === starts.length) {
-          starts = grow(starts);
-          ends = grow(ends);
-        }
-        starts[count] = pos;
-        ends[count] = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
-        count++;
-        pos = nl + 1;
-      }
-      if (count > 0) yield { buf, starts, ends, count };
+      const pos = lines.scan(buf, held, filled);
+      if (lines.count > 0) yield lines.batch(buf);
       buf.copy(buf, 0, pos, filled);
       held = filled - pos;
     }
-    if (held > 0) {
-      const end = buf[held - 1] === 13 ? held - 1 : held;
-      if (end > 0) {
-        starts[0] = 0;
-        ends[0] = end;
-        yield { buf, starts, ends, count: 1 };
-      }
-    }
+    if (held > 0 && lines.last(buf, held)) yield lines.batch(buf);
   } finally {
     await file.close();
   }
@@ -103,8 +84,7 @@ async function* fileLineBufferBatches(path: string, chunkBytes: number): AsyncGe
 
 /** {@link readLineBufferBatches} over any source of byte chunks (chunks are not modified). */
 export async function* lineBufferBatches(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<LineBufferBatch> {
-  let starts: Int32Array = new Int32Array(4096);
-  let ends: Int32Array = new Int32Array(4096);
+  const lines = new LineRanges();
   // The unfinished last line: pieces of earlier chunks, joined (once) when its newline arrives,
   // so a line spanning many chunks is copied once rather than once per chunk.
   let carry: Buffer[] = [];
@@ -123,32 +103,54 @@ export async function* lineBufferBatches(chunks: AsyncIterable<Uint8Array>): Asy
       carry = [];
       carryLength = 0;
     }
-    let count = 0;
-    let pos = 0;
-    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, pos)) {
-      if (count === starts.length) {
-        starts = grow(starts);
-        ends = grow(ends);
-      }
-      starts[count] = pos;
-      ends[count] = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
-      count++;
-      pos = nl + 1;
-    }
+    const pos = lines.scan(buf, 0, buf.length);
     if (pos < buf.length) {
       carry.push(buf.subarray(pos));
       carryLength = buf.length - pos;
     }
-    if (count > 0) yield { buf, starts, ends, count };
+    if (lines.count > 0) yield lines.batch(buf);
   }
   if (carryLength > 0) {
     const buf = carry.length === 1 ? carry[0] : Buffer.concat(carry, carryLength);
-    const end = buf[buf.length - 1] === 13 ? buf.length - 1 : buf.length;
-    if (end > 0) {
-      starts[0] = 0;
-      ends[0] = end;
-      yield { buf, starts, ends, count: 1 };
+    if (lines.last(buf, buf.length)) yield lines.batch(buf);
+  }
+}
+
+/** Where the complete lines of a buffer are (the arrays are reused from one buffer to the next). */
+class LineRanges {
+  starts: Int32Array = new Int32Array(4096);
+  ends: Int32Array = new Int32Array(4096);
+  count = 0;
+
+  /** Finds the lines of `buf[0..filled)`, which has no newline before `from`; returns where the unfinished rest starts. */
+  scan(buf: Buffer, from: number, filled: number): number {
+    let count = 0;
+    let pos = 0;
+    for (let nl = buf.indexOf(10, from); nl >= 0 && nl < filled; nl = buf.indexOf(10, pos)) {
+      if (count === this.starts.length) {
+        this.starts = grow(this.starts);
+        this.ends = grow(this.ends);
+      }
+      this.starts[count] = pos;
+      this.ends[count] = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+      count++;
+      pos = nl + 1;
     }
+    this.count = count;
+    return pos;
+  }
+
+  /** Takes `buf[0..length)`, the input's last line without a newline, as the one line; false when it is empty (or only \r). */
+  last(buf: Buffer, length: number): boolean {
+    const end = buf[length - 1] === 13 ? length - 1 : length;
+    this.starts[0] = 0;
+    this.ends[0] = end;
+    this.count = 1;
+    return end > 0;
+  }
+
+  batch(buf: Buffer): LineBufferBatch {
+    return { buf, starts: this.starts, ends: this.ends, count: this.count };
   }
 }
 
