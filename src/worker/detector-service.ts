@@ -10,7 +10,8 @@ import { DEFAULT_RETENTION, type RetentionConfig } from '../core/history/history
 import type { BatchRecord, LogRecord } from './db-schema';
 import { checkLabel, normalizeQuery, type DetectorStorage, type StorageFaults, type StorageSettings } from './detector-storage';
 import { IdbStorage } from './idb-storage';
-import { packBatchResults, rowStoredDecision } from './log-record';
+import { rowStoredDecision } from './log-record';
+import { packBatchResults } from './record-columns';
 import { isPackedTransactions, unpackTransactions, type PackedTransactions } from './packed-transactions';
 import { MemoryStorage } from './memory-storage';
 import { loadModelJson, loadModelUrl, type ModelLoad, type ModelSourceDeps } from './model-source';

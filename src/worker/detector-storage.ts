@@ -7,7 +7,8 @@ import { Recommendation, RiskLevel } from '../core/contract/types';
 import type { HistoryTransaction, RetentionConfig } from '../core/history/history-store';
 import type { BatchRecord, LogRecord } from './db-schema';
 import type { BatchOverlay, HistorySource, HistoryView, ViewStats } from './history-view';
-import { RECOMMENDATIONS, RISK_LEVELS, encodeBatch, findRow, rowResult, rowStoredDecision, type RecordStamp } from './log-record';
+import { encodeBatch, findRow, rowStoredDecision, type RecordStamp } from './log-record';
+import { RECOMMENDATIONS, RISK_LEVELS, rowResult } from './record-columns';
 import { AnalystLabel, type DecisionQuery, type StorageKind, type StoredDecision } from './service-types';
 
 /** Resolved decision-log retention (see `LogRetention`). */

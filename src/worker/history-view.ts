@@ -18,7 +18,8 @@ import type { RetentionConfig } from '../core/history/history-store';
 import { retainedStart, unpackHistory, type PackedHistory, type PackedHistoryTransaction } from '../core/history/packed-history';
 import type { BatchRecord, HistoryChunk, IndexChunk, LogRecord, SnapshotChunk } from './db-schema';
 import { DecidedIndex } from './decided-index';
-import { checkRecordFormat, rowEntry, rowId, rowUser } from './log-record';
+import { checkRecordFormat } from './log-record';
+import { rowEntry, rowId, rowUser } from './record-columns';
 
 interface LazyHistory {
   chunk: HistoryChunk;

@@ -9,7 +9,6 @@ import { indexOfPacked, packStrings, unpackString } from './packed-strings';
 import { Dictionary, OptionalBuilder, optionalAt, RECOMMENDATIONS, RISK_LEVELS, rowId, rowResult, rowUser } from './record-columns';
 import type { AnalystLabel, StoredDecision } from './service-types';
 
-export { Dictionary, OptionalBuilder, optionalAt, RECOMMENDATIONS, RISK_LEVELS, rowEntry, rowId, rowResult, rowUser, packBatchResults, unpackBatchResults } from './record-columns';
 
 const LEVEL_CODE = new Map(RISK_LEVELS.map((l, i) => [l, i]));
 const RECOMMENDATION_CODE = new Map(RECOMMENDATIONS.map((r, i) => [r, i]));

@@ -21,7 +21,8 @@ import {
   newWriteTiming,
 } from './detector-storage';
 import { HistoryView } from './history-view';
-import { encodeClear, rowId, type RecordStamp } from './log-record';
+import { encodeClear, type RecordStamp } from './log-record';
+import { rowId } from './record-columns';
 import type { AnalystLabel, StoredDecision } from './service-types';
 
 /** The in-memory storage of one detector service. */

@@ -6,7 +6,7 @@
  */
 import type { DetectionResult, ErrorResult, Recommendation, RiskLevel } from '../core/contract/types';
 import { DetectorMetrics, type ExpositionExtras } from '../core/monitoring/prometheus';
-import { RECOMMENDATIONS, RISK_LEVELS } from './log-record';
+import { RECOMMENDATIONS, RISK_LEVELS } from './record-columns';
 import type { CounterSnapshot } from './service-types';
 
 /** Calls whose latency is kept for the percentiles. */
