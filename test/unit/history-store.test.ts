@@ -6,11 +6,12 @@ import { createDetector } from '../../src/core/detector';
 import { writeFeatures } from '../../src/core/features';
 import {
   appendWithRetention,
+  ArenaHistory,
   DEFAULT_RETENTION,
+  HistoryArena,
   hasPackedHistory,
   MemoryHistoryStore,
   packHistory,
-  PackedHistoryBuffer,
   type HistoryStore,
   type HistoryTransaction,
   type PackedHistory,
@@ -52,18 +53,23 @@ function entriesOf(p: PackedHistory): HistoryEntry[] {
   return out;
 }
 
+/** The sorted amounts a packed history gives for its entries (null: none). */
+function sortedOf(p: PackedHistory): number[] | null {
+  return p.sortedAmounts == null ? null : Array.from({ length: p.end - p.start }, (_, k) => p.sortedAmounts![p.start + k]);
+}
+
 describe('packed history', () => {
   it('keeps the same entries as appendWithRetention, for arrivals in any order and any retention', () => {
     fc.assert(
-      fc.property(fc.array(entryArb, { maxLength: 60 }), retentionArb, (entries, retention: RetentionConfig) => {
-        const packed = new PackedHistoryBuffer();
+      fc.property(fc.array(entryArb, { maxLength: 60, size: 'max' }), retentionArb, (entries, retention: RetentionConfig) => {
+        const packed = new ArenaHistory(new HistoryArena());
         const reference: HistoryEntry[] = [];
         for (const e of entries) {
           packed.insert(e, retention);
           appendWithRetention(reference, e, retention);
           expect(entriesOf(packed)).toEqual(reference);
           // The sorted amounts the feature function takes the median from.
-          expect(packed.sortedAmounts).toEqual(reference.map((r) => r.amount).sort((a, b) => a - b));
+          expect(sortedOf(packed)).toEqual(reference.map((r) => r.amount).sort((a, b) => a - b));
         }
         expect(packed.toEntries()).toEqual(reference);
       }),
@@ -71,12 +77,38 @@ describe('packed history', () => {
     );
   });
 
+  it('keeps every user of a shared arena apart while their slabs grow, compact, move across pages and are reused', () => {
+    // Tiny pages: slabs (4, 8, 16, ... entries) soon fill a page, and freed ones are taken again.
+    const opArb = fc.record({ user: fc.integer({ min: 0, max: 3 }), e: entryArb });
+    fc.assert(
+      // (size 'max': lengths up to 150, not fast-check's default of a few, so slabs fill up.)
+      fc.property(fc.array(opArb, { maxLength: 150, size: 'max' }), retentionArb, fc.constantFrom(4, 8, 16), (ops, retention: RetentionConfig, first) => {
+        const arena = new HistoryArena({ first, full: 32 });
+        const users = Array.from({ length: 4 }, () => new ArenaHistory(arena));
+        const references: HistoryEntry[][] = users.map(() => []);
+        for (const { user, e } of ops) {
+          users[user].insert(e, retention);
+          appendWithRetention(references[user], e, retention);
+          // Every user, not only the one appended to: a slab written over shows up elsewhere.
+          for (let u = 0; u < users.length; u++) {
+            expect(entriesOf(users[u])).toEqual(references[u]);
+            expect(sortedOf(users[u])).toEqual(references[u].map((r) => r.amount).sort((a, b) => a - b));
+          }
+        }
+        // Retention bounds what a user holds: a slab grows only while more than half of it is live.
+        const bound = users.reduce((n, u) => n + Math.max(4, 2 ** Math.ceil(Math.log2(2 * Math.max(1, retention.maxEntriesPerUser) + 1))), 0);
+        expect(arena.inUse).toBeLessThanOrEqual(bound);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('gives up its sorted amounts once an amount is not a number, and the features then select the median themselves', () => {
     const schema = defaultModel().file.feature_schema;
-    const packed = new PackedHistoryBuffer();
+    const packed = new ArenaHistory(new HistoryArena());
     const base = { transaction_id: 'a', epochMs: T0, location: 'Mumbai', merchant_type: 'fuel', localHour: 10 };
     for (const [k, amount] of [100, Number.NaN, 300, 200].entries()) packed.insert({ ...base, transaction_id: `t${k}`, epochMs: T0 + k, amount }, DEFAULT_RETENTION);
-    expect(packed.sortedAmounts).toEqual([]);
+    expect(packed.sortedAmounts).toBeNull();
     const txn = validated({ transaction_id: 'now', user_id: 'u', amount: 50, location: 'Mumbai', timestamp: new Date(T0 + 60_000).toISOString(), merchant_type: 'fuel' });
     const fromPacked = new Float64Array(10);
     const fromEntries = new Float64Array(10);
@@ -100,7 +132,7 @@ describe('packed history', () => {
       fc.property(fc.array(entryArb, { maxLength: 25 }), entryArb, fc.constantFrom('ta', 'tb', 'tz'), fc.double({ min: 0, max: 1e6, noNaN: true }), (history, at, id, amount) => {
         // Ids shared with the history: a replay of the transaction itself is not its history.
         const txn = validated({ transaction_id: id, user_id: 'u', amount, location: at.location, timestamp: new Date(at.epochMs).toISOString(), merchant_type: at.merchant_type });
-        const packed = new PackedHistoryBuffer();
+        const packed = new ArenaHistory(new HistoryArena());
         for (const e of history) packed.insert(e, DEFAULT_RETENTION);
         const kept = packed.toEntries();
         const fromEntries = new Float64Array(10);

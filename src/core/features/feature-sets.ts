@@ -107,10 +107,10 @@ function nearHours(hour: number, neighbourhood: number): Uint8Array {
   return nearTable;
 }
 
-/** The median of ascending values, as {@link medianOf} computes it (the mean of the two middle ones when even). */
-function middleOf(sorted: readonly number[]): number {
-  const n = sorted.length;
-  const hi = n >> 1;
+/** The median of ascending `sorted[start..end-1]`, as {@link medianOf} computes it (the mean of the two middle ones when even). */
+function middleOf(sorted: ArrayLike<number>, start: number, end: number): number {
+  const n = end - start;
+  const hi = start + (n >> 1);
   return n % 2 === 1 ? sorted[hi] : (sorted[hi - 1] + sorted[hi]) / 2;
 }
 
@@ -153,7 +153,8 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, h: Pac
     const n = near[h];
     nearHour += n !== undefined ? n : isNear(h, hour, hourNeighbourhood);
   }
-  const median = past === 0 ? txn.amount : past === end - start && h.sortedAmounts?.length === past ? middleOf(h.sortedAmounts) : medianOf(amounts, past);
+  const sorted = h.sortedAmounts;
+  const median = past === 0 ? txn.amount : past === end - start && sorted != null ? middleOf(sorted, start, end) : medianOf(amounts, past);
   out[o] = Math.log1p(txn.amount);
   out[o + 1] = past > 0 ? Math.log((txn.amount + 1) / (median + 1)) : 0;
   out[o + 2] = past > 0 && !seenCity ? 1 : 0;

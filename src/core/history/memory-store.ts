@@ -1,7 +1,8 @@
 import type { HistoryEntry } from '../contract/types';
 import { DecisionLog } from './decision-log';
 import { appendWithRetention, DEFAULT_RETENTION, type HistoryStore, type RetentionConfig } from './history-store';
-import { PackedHistoryBuffer, type PackedHistory, type PackedHistoryTransaction } from './packed-history';
+import { ArenaHistory, HistoryArena } from './history-arena';
+import type { PackedHistory, PackedHistoryTransaction } from './packed-history';
 
 /** Options of the in-memory store. */
 export interface MemoryStoreOptions extends Partial<RetentionConfig> {
@@ -13,7 +14,7 @@ export interface MemoryStoreOptions extends Partial<RetentionConfig> {
  * One user's history: packed, and as entry objects once somebody asked for them. (One object, not
  * a record holding the buffer: scoring a transaction mostly waits for memory, one hop less.)
  */
-class UserHistory extends PackedHistoryBuffer {
+class UserHistory extends ArenaHistory {
   /** The entries as objects, kept up to date once `history()` was called (null before). */
   entries: HistoryEntry[] | null = null;
 }
@@ -22,12 +23,13 @@ class UserHistory extends PackedHistoryBuffer {
  * History and decisions in memory: for Node (CLI, training, batch scoring) and as the fallback
  * where IndexedDB is unavailable. Bounded per user and in remembered decisions.
  *
- * Histories are kept packed ({@link PackedHistory}), which the feature function and the rules
+ * Histories are kept packed ({@link PackedHistory}, in a {@link HistoryArena}), which the feature function and the rules
  * read directly through the `packedHistory` fast path of its transactions. `history()` builds a
  * user's entry objects the first time it is asked for them and keeps them in step from then on.
  */
 export class MemoryHistoryStore implements HistoryStore {
   private readonly users = new Map<string, UserHistory>();
+  private readonly arena = new HistoryArena();
   private readonly decisions: DecisionLog;
   private readonly retention: RetentionConfig;
 
@@ -77,7 +79,7 @@ export class MemoryHistoryStore implements HistoryStore {
     append: (userId, entry) => {
       let u = this.user(userId);
       if (u === undefined) {
-        u = new UserHistory();
+        u = new UserHistory(this.arena);
         this.users.set(userId, u);
         this.lastUserId = userId;
         this.lastUser = u;
@@ -104,7 +106,7 @@ export class MemoryHistoryStore implements HistoryStore {
 // polymorphic. It is typed readonly and never handed out for writing.
 const EMPTY: readonly HistoryEntry[] = [];
 // (Of the same class as the users' histories: the feature loop then sees one shape.)
-const EMPTY_PACKED: PackedHistory = new UserHistory();
+const EMPTY_PACKED: PackedHistory = new UserHistory(new HistoryArena());
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -18,14 +18,14 @@ export interface PackedHistory {
   /** One past the last entry. */
   readonly end: number;
   /** `epochMs`, `amount`, `localHour` of each entry. */
-  readonly numbers: readonly number[];
+  readonly numbers: ArrayLike<number>;
   /** `transaction_id`, `location`, `merchant_type` of each entry. */
   readonly strings: readonly string[];
   /**
-   * Optional: the amounts of the entries in ascending order, kept by the in-memory store. Used
-   * only while its length is `end - start` (anything else may leave it stale or empty).
+   * Optional: the entries' amounts in ascending order at `sortedAmounts[start..end-1]`, kept by
+   * the in-memory store; null (or absent) where there is no such order.
    */
-  readonly sortedAmounts?: readonly number[];
+  readonly sortedAmounts?: ArrayLike<number> | null;
 }
 
 /**
@@ -53,87 +53,12 @@ export function isPackedHistory(history: readonly HistoryEntry[] | PackedHistory
   return !Array.isArray(history);
 }
 
-/**
- * A growable packed history, kept in time order with retention applied: the in-memory store's
- * representation of a user's history (and the scratch of {@link packHistory}).
- */
+/** A packed history in arrays of its own: the scratch {@link packHistory} packs into. */
 export class PackedHistoryBuffer implements PackedHistory {
   start = 0;
   end = 0;
   numbers: number[] = [];
   strings: string[] = [];
-  /** The live entries' amounts in ascending order, kept by `insert` (not by {@link packHistory}). */
-  sortedAmounts: number[] = [];
-  private sortedBroken = false;
-
-  /** Number of entries. */
-  get length(): number {
-    return this.end - this.start;
-  }
-
-  /**
-   * Inserts `e` in time order (after entries of the same instant) and applies retention exactly
-   * as {@link appendWithRetention} does on an array: at most `maxEntriesPerUser` entries, none
-   * older than `maxAgeMs` before the newest.
-   */
-  insert(e: HistoryEntry, retention: RetentionConfig): void {
-    const { numbers, strings } = this;
-    const t = e.epochMs;
-    let i = this.end;
-    while (i > this.start && numbers[3 * (i - 1)] > t) i--;
-    if (i === this.end) {
-      numbers.push(t, e.amount, e.localHour);
-      strings.push(e.transaction_id, e.location, e.merchant_type);
-    } else {
-      numbers.splice(3 * i, 0, t, e.amount, e.localHour);
-      strings.splice(3 * i, 0, e.transaction_id, e.location, e.merchant_type);
-    }
-    this.end++;
-    const before = this.start;
-    this.start = retainedStart(numbers, this.start, this.end, retention);
-    const sorted = this.sortedAmounts;
-    // An amount that is not a number has no place in the order: the user's sorted amounts are
-    // given up (readers then select the median themselves).
-    if (e.amount !== e.amount) this.sortedBroken = true;
-    if (this.sortedBroken) sorted.length = 0;
-    else {
-      // Moved by hand: splice would allocate the array of what it removed on every call.
-      const at = firstAbove(sorted, e.amount);
-      sorted.push(e.amount);
-      for (let j = sorted.length - 1; j > at; j--) sorted[j] = sorted[j - 1];
-      sorted[at] = e.amount;
-      for (let k = before; k < this.start; k++) {
-        // (firstAbove - 1 is the last copy of that amount: removing any copy of a value is the same.)
-        const gone = firstAbove(sorted, numbers[3 * k + 1]) - 1;
-        for (let j = gone; j < sorted.length - 1; j++) sorted[j] = sorted[j + 1];
-        sorted.pop();
-      }
-    }
-    // Dropped entries stay until they are half the arrays, then go in one move (amortised O(1)).
-    if (this.start > 0 && this.start >= this.length) {
-      numbers.splice(0, 3 * this.start);
-      strings.splice(0, 3 * this.start);
-      this.end -= this.start;
-      this.start = 0;
-    }
-  }
-
-  /** The entries as objects, oldest first. */
-  toEntries(): HistoryEntry[] {
-    return unpackHistory(this);
-  }
-}
-
-/** Index of the first value in ascending `sorted` that is greater than `x` (NaN never is). */
-function firstAbove(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A packed history's entries as objects, oldest first. */
@@ -158,7 +83,7 @@ export function unpackHistory(h: PackedHistory): HistoryEntry[] {
  * {@link appendWithRetention} keeps them: at most `maxEntriesPerUser`, none older than
  * `maxAgeMs` before the newest.
  */
-export function retainedStart(numbers: readonly number[], start: number, end: number, retention: RetentionConfig): number {
+export function retainedStart(numbers: ArrayLike<number>, start: number, end: number, retention: RetentionConfig): number {
   const newest = numbers[3 * (end - 1)];
   let drop = start + Math.max(0, end - start - retention.maxEntriesPerUser);
   while (drop < end && newest - numbers[3 * drop] > retention.maxAgeMs) drop++;
