@@ -285,8 +285,10 @@ describe('the decision log', () => {
       fc.property(
         fc.integer({ min: 0, max: 9000 }),
         fc.array(fc.tuple(fc.integer({ min: 0, max: 12_000 }), fc.boolean()), { minLength: 1, maxLength: 200 }),
-        (max, ops) => {
-          const log = new DecisionLog(max);
+        // Chunks far smaller than the default, so runs cross many of their boundaries.
+        fc.constantFrom(1, 64, 4096),
+        (max, ops, chunkSize) => {
+          const log = new DecisionLog(max, chunkSize);
           const map = new Map<string, DetectionResult>();
           // Long runs of fresh ids, so chunks fill up and are dropped.
           let fresh = 0;
@@ -307,6 +309,10 @@ describe('the decision log', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('takes only a power of two as its chunk size', () => {
+    for (const bad of [0, 3, 1.5, -4, Number.NaN]) expect(() => new DecisionLog(10, bad)).toThrow(/chunkSize must be a power of two/);
   });
 
   it('gives back results that serialise as the recorded ones, and odd objects as they are', () => {
