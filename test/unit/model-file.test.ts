@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/forest/canonical-json';
 import {
@@ -7,9 +8,11 @@ import {
   ModelFileError,
   parseModel,
   serializeModel,
+  sha256Hex,
   toModelFile,
   type ModelFile,
 } from '../../src/core/forest/model-file';
+import { nodeSha256 } from '../../src/cli/model-loader';
 import { compileForest, scoreSamples } from '../../src/core/forest/score';
 import { trainForest, type TrainedForest } from '../../src/core/forest/train';
 import { Rng } from '../../src/core/random/prng';
@@ -109,6 +112,36 @@ describe('canonicalJson', () => {
   it('refuses NaN and infinities, which JSON cannot hold', () => {
     expect(() => canonicalJson({ a: NaN })).toThrow(/NaN/);
     expect(() => canonicalJson([Infinity])).toThrow(/Infinity/);
+    expect(() => canonicalJson([1, 2, -Infinity, 3])).toThrow(/Infinity/);
+    expect(() => canonicalJson(Float32Array.of(0.5, NaN))).toThrow(/NaN/);
+  });
+
+  it('writes an array of numbers item by item, whatever the numbers and the kind of array', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(-0, 5e-324, 1e21, 1e-7))), (xs) => {
+        const itemwise = `[${xs.map((x) => JSON.stringify(x)).join(',')}]`;
+        expect(canonicalJson(xs)).toBe(itemwise);
+        expect(canonicalJson(Float64Array.from(xs))).toBe(itemwise);
+        // Mixed with other values, arrays are still written item by item.
+        expect(canonicalJson([...xs, 'x'])).toBe(`[${[...xs.map((x) => JSON.stringify(x)), '"x"'].join(',')}]`);
+      }),
+    );
+  });
+});
+
+describe('the SHA-256 a model is checked with', () => {
+  it("is the same digest from Node's native hash as from the JavaScript one", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (t) => {
+        expect(nodeSha256(t)).toBe(sha256Hex(t));
+      }),
+    );
+    expect(nodeSha256(text)).toBe(sha256Hex(text));
+    expect(parseModel(text, { sha256: nodeSha256 }).file.sha256).toBe(file.sha256);
+  });
+
+  it('is the one given to parseModel', () => {
+    expect(() => parseModel(text, { sha256: () => '0'.repeat(64) })).toThrow(/sha256.*hash mismatch/);
   });
 });
 

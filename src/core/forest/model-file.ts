@@ -129,10 +129,25 @@ export function toModelFile(trained: TrainedForest, options: ModelFileOptions): 
   return { ...content, sha256: contentHash(content) };
 }
 
-/** SHA-256 (hex) of the canonical JSON of a model file without its `sha256` field. */
-export function contentHash(file: Omit<ModelFile, 'sha256'> | ModelFile): string {
+/** SHA-256 (lowercase hex) of a text's UTF-8 bytes. */
+export type Sha256Hex = (text: string) => string;
+
+/** SHA-256 in JavaScript, which runs anywhere (pages, workers, Node). */
+export const sha256Hex: Sha256Hex = (text) => bytesToHex(sha256(utf8ToBytes(text)));
+
+/**
+ * SHA-256 (hex) of the canonical JSON of a model file without its `sha256` field.
+ * @param hash the SHA-256 to use (default {@link sha256Hex}; Node's native one is faster)
+ */
+export function contentHash(file: Omit<ModelFile, 'sha256'> | ModelFile, hash: Sha256Hex = sha256Hex): string {
   const { sha256: _ignored, ...content } = file as ModelFile;
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson(content))));
+  return hash(canonicalJson(content));
+}
+
+/** Options of {@link parseModel} and {@link loadModel}. */
+export interface LoadModelOptions {
+  /** The SHA-256 the file's `sha256` is checked with (default {@link sha256Hex}). */
+  sha256?: Sha256Hex;
 }
 
 /** Serialises a model file (canonical JSON, one line, trailing newline). */
@@ -141,18 +156,18 @@ export function serializeModel(file: ModelFile): string {
 }
 
 /** Parses, validates and compiles a model file from its text. */
-export function parseModel(text: string): LoadedModel {
+export function parseModel(text: string, options: LoadModelOptions = {}): LoadedModel {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new ModelFileError('(file)', `not valid JSON (${(e as Error).message}); the file may be truncated`);
   }
-  return loadModel(json);
+  return loadModel(json, options);
 }
 
 /** Validates a parsed model file (every field, every tree) and compiles it for scoring. */
-export function loadModel(json: unknown): LoadedModel {
+export function loadModel(json: unknown, options: LoadModelOptions = {}): LoadedModel {
   const file = obj(json, '(file)');
   if (file.format !== MODEL_FORMAT) throw new ModelFileError('format', `expected "${MODEL_FORMAT}", got ${show(file.format)}`);
   if (file.format_version !== MODEL_FORMAT_VERSION) {
@@ -201,7 +216,7 @@ export function loadModel(json: unknown): LoadedModel {
   if (file.extras !== undefined) obj(file.extras, 'extras');
 
   if (typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(file.sha256)) throw new ModelFileError('sha256', `must be 64 lowercase hex digits, got ${show(file.sha256)}`);
-  const actual = contentHash(file as unknown as ModelFile);
+  const actual = contentHash(file as unknown as ModelFile, options.sha256);
   if (actual !== file.sha256) throw new ModelFileError('sha256', `hash mismatch: the file says ${file.sha256} but its content hashes to ${actual}; the file was altered or corrupted`);
 
   return { file: file as unknown as ModelFile, nodes, forest: compileForest(nodes, nf, psi), nFeatures: nf };
