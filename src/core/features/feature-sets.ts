@@ -107,13 +107,6 @@ function nearHours(hour: number, neighbourhood: number): Uint8Array {
   return nearTable;
 }
 
-/** The median of ascending `sorted[start..end-1]`, as {@link medianOf} computes it (the mean of the two middle ones when even). */
-function middleOf(sorted: ArrayLike<number>, start: number, end: number): number {
-  const n = end - start;
-  const hi = start + (n >> 1);
-  return n % 2 === 1 ? sorted[hi] : (sorted[hi - 1] + sorted[hi]) / 2;
-}
-
 function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, h: PackedHistory, out: Float64Array | Float32Array, o: number): void {
   const t = txn.epochMs;
   const ownId = txn.transaction_id;
@@ -131,6 +124,11 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, h: Pac
   let nearHour = 0;
   if (amounts.length < end - start) amounts = new Float64Array((end - start) * 2);
   const near = nearHours(hour, hourNeighbourhood);
+  // The middle of the sorted amounts is read now and used after the loop: it lives in another
+  // array, and its load from memory then overlaps the loop's instead of following them.
+  const sorted = h.sortedAmounts;
+  const mid = start + ((end - start) >> 1);
+  const middle = sorted != null && end > start ? sorted[mid] : 0;
   for (let i = start; i < end; i++) {
     const e = numbers[3 * i];
     // Only the past counts: entries later in time (out-of-order arrivals) and the transaction
@@ -153,8 +151,8 @@ function writeBehavioral(enc: BehavioralEncoding, txn: ParsedTransaction, h: Pac
     const n = near[h];
     nearHour += n !== undefined ? n : isNear(h, hour, hourNeighbourhood);
   }
-  const sorted = h.sortedAmounts;
-  const median = past === 0 ? txn.amount : past === end - start && sorted != null ? middleOf(sorted, start, end) : medianOf(amounts, past);
+  const median =
+    past === 0 ? txn.amount : past === end - start && sorted != null ? ((end - start) % 2 === 1 ? middle : (sorted[mid - 1] + middle) / 2) : medianOf(amounts, past);
   out[o] = Math.log1p(txn.amount);
   out[o + 1] = past > 0 ? Math.log((txn.amount + 1) / (median + 1)) : 0;
   out[o + 2] = past > 0 && !seenCity ? 1 : 0;
