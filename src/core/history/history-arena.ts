@@ -152,7 +152,8 @@ export class ArenaHistory implements PackedHistory {
     if (sorted === null) return;
     // Into the order of [before, end), which then holds [before, end + 1).
     const at = firstAbove(sorted, before, end, e.amount);
-    sorted.copyWithin(at + 1, at, end);
+    // (A loop: copyWithin's call costs more than moving the dozen values it usually moves.)
+    for (let j = end; j > at; j--) sorted[j] = sorted[j - 1];
     sorted[at] = e.amount;
     // Out of it, each dropped entry's amount (any copy of a value is the same): what comes before
     // it moves up a slot, and the order holds [lo + 1, end + 1).
@@ -184,22 +185,24 @@ export class ArenaHistory implements PackedHistory {
     if (oldK >= 0) this.arena.give(oldK, oldPage, oldBase);
   }
 
-  /** Moves the live entries (and their sorted amounts) to slot `base` of `page`. */
+  /**
+   * Moves the live entries (and their sorted amounts) to slot `base` of `page`: another page, or
+   * this slab's own start (`base <= start`, so copying forwards is safe). By hand: `subarray`
+   * would make two array objects per move, which cost more than copying a few dozen values.
+   */
   private moveTo(page: ArenaPage, base: number): void {
     const { start, end } = this;
     const from = this.page;
-    if (page === from) {
-      from.numbers.copyWithin(3 * base, 3 * start, 3 * end);
-      if (this.sortedAmounts !== null) from.sorted.copyWithin(base, start, end);
-    } else {
-      page.numbers.set(from.numbers.subarray(3 * start, 3 * end), 3 * base);
-      if (this.sortedAmounts !== null) page.sorted.set(from.sorted.subarray(start, end), base);
+    const n = end - start;
+    for (let j = 0; j < 3 * n; j++) {
+      page.numbers[3 * base + j] = from.numbers[3 * start + j];
+      page.strings[3 * base + j] = from.strings[3 * start + j];
     }
-    for (let j = 0; j < 3 * (end - start); j++) page.strings[3 * base + j] = from.strings[3 * start + j];
+    if (this.sortedAmounts !== null) for (let j = 0; j < n; j++) page.sorted[base + j] = from.sorted[start + j];
     this.page = page;
     this.base = base;
     this.start = base;
-    this.end = base + (end - start);
+    this.end = base + n;
     this.numbers = page.numbers;
     this.strings = page.strings;
     if (this.sortedAmounts !== null) this.sortedAmounts = page.sorted;
