@@ -27,6 +27,8 @@ export class HistoryArena {
   /** Free slabs per size class (`2^k` entries): their pages and first slots. */
   private readonly freePages: ArenaPage[][] = [];
   private readonly freeBases: number[][] = [];
+  /** Entry slots in the slabs users hold. */
+  inUse = 0;
 
   /**
    * @param pages entries of the first page (default 1,024) and of a full-size one (default 65,536):
@@ -65,9 +67,6 @@ export class HistoryArena {
     (this.freePages[k] ??= []).push(page);
     (this.freeBases[k] ??= []).push(base);
   }
-
-  /** Entry slots in the slabs users hold. */
-  inUse = 0;
 }
 
 /** Entries of the first page; later pages double up to {@link PAGE_ENTRIES}. */
