@@ -19,7 +19,7 @@ import { retainedStart, unpackHistory, type PackedHistory, type PackedHistoryTra
 import type { BatchRecord, HistoryChunk, IndexChunk, LogRecord, SnapshotChunk } from './db-schema';
 import { DecidedIndex } from './decided-index';
 import { checkRecordFormat } from './log-record';
-import { rowEntry, rowId, rowUser } from './record-columns';
+import { Dictionary, rowEntry, rowId, rowUser } from './record-columns';
 
 interface LazyHistory {
   chunk: HistoryChunk;
@@ -346,8 +346,8 @@ function historyChunk(users: string[], slots: ReadonlyArray<UserPack | LazyHisto
   const hour = new Uint8Array(rows);
   const location = new Uint32Array(rows);
   const merchant = new Uint32Array(rows);
-  const locations = new Map<string, number>();
-  const merchants = new Map<string, number>();
+  const locations = new Dictionary();
+  const merchants = new Dictionary();
   let textLength = 0;
   let r = 0;
   for (let u = 0; u < slots.length; u++) {
@@ -371,12 +371,12 @@ function historyChunk(users: string[], slots: ReadonlyArray<UserPack | LazyHisto
         const place = strings[3 * i + 1];
         if (place !== lastPlace) {
           lastPlace = place;
-          placeCode = code(locations, place);
+          placeCode = locations.code(place);
         }
         const merchantType = strings[3 * i + 2];
         if (merchantType !== lastMerchant) {
           lastMerchant = merchantType;
-          merchantCode = code(merchants, merchantType);
+          merchantCode = merchants.code(merchantType);
         }
         location[r] = placeCode;
         merchant[r] = merchantCode;
@@ -395,8 +395,8 @@ function historyChunk(users: string[], slots: ReadonlyArray<UserPack | LazyHisto
         epoch[r] = c.epoch_ms[k];
         amount[r] = c.amount[k];
         hour[r] = c.local_hour[k];
-        location[r] = code(locations, c.locations[c.location[k]]);
-        merchant[r] = code(merchants, c.merchants[c.merchant[k]]);
+        location[r] = locations.code(c.locations[c.location[k]]);
+        merchant[r] = merchants.code(c.merchants[c.merchant[k]]);
       }
       textLength += last - first;
     }
@@ -409,9 +409,9 @@ function historyChunk(users: string[], slots: ReadonlyArray<UserPack | LazyHisto
     epoch_ms: epoch,
     amount,
     local_hour: hour,
-    locations: [...locations.keys()],
+    locations: locations.values,
     location,
-    merchants: [...merchants.keys()],
+    merchants: merchants.values,
     merchant,
   };
 }
@@ -419,15 +419,6 @@ function historyChunk(users: string[], slots: ReadonlyArray<UserPack | LazyHisto
 /** Entries held in a slot (counting queued ones). */
 function slotSize(slot: Slot): number {
   return slot instanceof UserPack ? slot.length : slot.count + (slot.pending?.length ?? 0);
-}
-
-function code(dict: Map<string, number>, value: string): number {
-  let c = dict.get(value);
-  if (c === undefined) {
-    c = dict.size;
-    dict.set(value, c);
-  }
-  return c;
 }
 
 /** What an overlay reads through: the view, or the overlay of an earlier batch of the same write. */

@@ -5,10 +5,9 @@
 import type { DetectionResult, HistoryEntry, ParsedTransaction, ReasonCode, Transaction } from '../core/contract/types';
 import { RESULT_KEYS } from '../core/contract/result-shape';
 import { RECORD_FORMAT, type BatchRecord, type ClearRecord } from './db-schema';
-import { indexOfPacked, packStrings, unpackString } from './packed-strings';
-import { Dictionary, OptionalBuilder, optionalAt, RECOMMENDATIONS, RISK_LEVELS, rowId, rowResult, rowUser } from './record-columns';
+import { indexOfPacked, unpackString } from './packed-strings';
+import { optionalAt, RECOMMENDATIONS, RISK_LEVELS, rowId, rowResult, rowUser, TransactionColumnsBuilder } from './record-columns';
 import type { AnalystLabel, StoredDecision } from './service-types';
-
 
 const LEVEL_CODE = new Map(RISK_LEVELS.map((l, i) => [l, i]));
 const RECOMMENDATION_CODE = new Map(RECOMMENDATIONS.map((r, i) => [r, i]));
@@ -37,18 +36,7 @@ export function encodeBatch(
   entries: readonly HistoryEntry[],
 ): BatchRecord {
   const n = decisions.length;
-  const users = new Dictionary();
-  const locations = new Dictionary();
-  const merchants = new Dictionary();
-  const userName = new OptionalBuilder(n);
-  const country = new OptionalBuilder(n);
-  const mcc = new OptionalBuilder(n);
-  const ids = new Array<string>(n);
-  const timestamps = new Array<string>(n);
-  const user = new Uint32Array(n);
-  const amount = new Float64Array(n);
-  const location = new Uint32Array(n);
-  const merchant = new Uint32Array(n);
+  const columns = new TransactionColumnsBuilder(n);
   const epochMs = new Float64Array(n);
   const localHour = new Uint8Array(n);
   const riskScore = new Float64Array(n);
@@ -76,17 +64,9 @@ export function encodeBatch(
       // The log stores an entry as its transaction's fields; a core change that breaks this needs a new record format.
       throw new Error(`internal error: the history entry of ${JSON.stringify(id)} differs from its transaction; the log record format must be extended`);
     }
-    ids[k] = id;
-    timestamps[k] = txn.timestamp;
-    user[k] = users.code(txn.user_id);
-    amount[k] = txn.amount;
-    location[k] = locations.code(txn.location);
-    merchant[k] = merchants.code(txn.merchant_type);
+    columns.add(id, txn.user_id, txn.amount, txn.location, txn.timestamp, txn.merchant_type, txn.user_name, txn.country, txn.mcc_code);
     epochMs[k] = txn.epochMs;
     localHour[k] = txn.localHour;
-    userName.set(k, txn.user_name);
-    country.set(k, txn.country);
-    mcc.set(k, txn.mcc_code);
     riskScore[k] = d.risk_score;
     riskLevel[k] = code(LEVEL_CODE, d.risk_level, 'risk_level');
     recommendation[k] = code(RECOMMENDATION_CODE, d.recommendation, 'recommendation');
@@ -122,20 +102,9 @@ export function encodeBatch(
     model_version: stamp.model_version,
     model_sha256: stamp.model_sha256,
     n,
-    transaction_id: packStrings(ids),
-    users: users.values,
-    user,
-    amount,
-    locations: locations.values,
-    location,
-    merchants: merchants.values,
-    merchant,
-    timestamp: packStrings(timestamps),
+    ...columns.build(),
     epoch_ms: epochMs,
     local_hour: localHour,
-    user_name: userName.build(),
-    country: country.build(),
-    mcc_code: mcc.build(),
     risk_score: riskScore,
     risk_level: riskLevel,
     recommendation,

@@ -7,13 +7,11 @@
  * contract fields of an object's own enumerable properties (it ignores the rest), so items that
  * are not plain objects, or have a field of another type, go as they are and get the same error.
  */
-import type { BatchRecord } from './db-schema';
-import { Dictionary, OptionalBuilder, optionalAt } from './record-columns';
-import { packStrings, unpackString } from './packed-strings';
+import { optionalAt, TransactionColumnsBuilder, type TransactionColumns } from './record-columns';
+import { unpackString } from './packed-strings';
 
 /** The packed form of a batch (see the module comment): the transaction columns of a log record. */
-export interface PackedTransactions
-  extends Pick<BatchRecord, 'transaction_id' | 'users' | 'user' | 'amount' | 'locations' | 'location' | 'timestamp' | 'merchants' | 'merchant' | 'user_name' | 'country' | 'mcc_code'> {
+export interface PackedTransactions extends TransactionColumns {
   /** Item `i` is row `rows[i]` of the columns, or, where -1, the next of `others`. */
   rows: Int32Array;
   /** The items that are not plain, in item order, as they were given. */
@@ -110,52 +108,18 @@ export function packTransactions(items: readonly unknown[]): PackedTransactions 
   const n = items.length;
   const rows = new Int32Array(n).fill(-1);
   const others: unknown[] = [];
-  const ids: string[] = [];
-  const timestamps: string[] = [];
-  const amounts: number[] = [];
-  const userCodes: number[] = [];
-  const locationCodes: number[] = [];
-  const merchantCodes: number[] = [];
-  const users = new Dictionary();
-  const locations = new Dictionary();
-  const merchants = new Dictionary();
-  const userNames = new OptionalBuilder(n);
-  const countries = new OptionalBuilder(n);
-  const mccs = new OptionalBuilder(n);
+  // (Columns sized for every item; only the first rows are read.)
+  const columns = new TransactionColumnsBuilder(n);
+  let r = 0;
   for (let i = 0; i < n; i++) {
     if (!readPlain(items[i])) {
       others.push(items[i]);
       continue;
     }
-    const r = ids.length;
-    rows[i] = r;
-    ids.push(id);
-    timestamps.push(timestamp);
-    amounts.push(amount);
-    userCodes.push(users.code(user));
-    locationCodes.push(locations.code(location));
-    merchantCodes.push(merchants.code(merchant));
-    userNames.set(r, userName);
-    countries.set(r, country);
-    mccs.set(r, mcc);
+    rows[i] = r++;
+    columns.add(id, user, amount, location, timestamp, merchant, userName, country, mcc);
   }
-  return {
-    rows,
-    others,
-    transaction_id: packStrings(ids),
-    users: users.values,
-    user: Uint32Array.from(userCodes),
-    amount: Float64Array.from(amounts),
-    locations: locations.values,
-    location: Uint32Array.from(locationCodes),
-    timestamp: packStrings(timestamps),
-    merchants: merchants.values,
-    merchant: Uint32Array.from(merchantCodes),
-    // (Sized for every item; only the first rows are read.)
-    user_name: userNames.build(),
-    country: countries.build(),
-    mcc_code: mccs.build(),
-  };
+  return { rows, others, ...columns.build() };
 }
 
 /** Whether `p` looks like what {@link packTransactions} makes (the worker checks what it is sent). */

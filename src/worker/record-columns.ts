@@ -1,11 +1,11 @@
 /**
- * The parts of the decision-log record format that the page needs too: dictionary and optional
- * columns, reading a record's rows back as results, and batch results packed as rows. Imports no
+ * The parts of the decision-log record format that the page needs too: dictionary, optional and
+ * transaction columns, reading a record's rows back as results, and batch results packed as rows. Imports no
  * scoring code (the page bundle carries this module; log-record.ts has the rest of the format).
  */
 import { Recommendation, RiskLevel, type DetectionResult, type ErrorResult, type HistoryEntry } from '../core/contract/types';
 import type { BatchRecord, OptionalColumn } from './db-schema';
-import { unpackString } from './packed-strings';
+import { packStrings, unpackString } from './packed-strings';
 import type { PackedBatchResults } from './service-types';
 
 /** Risk levels by their code in `BatchRecord.risk_level`. */
@@ -45,6 +45,79 @@ export class OptionalBuilder {
 
   build(): OptionalColumn | null {
     return this.dict && this.codes ? { values: this.dict.values, codes: this.codes } : null;
+  }
+}
+
+/** The transaction columns of a log record, which a packed batch carries too (packed-transactions.ts). */
+export type TransactionColumns = Pick<
+  BatchRecord,
+  'transaction_id' | 'users' | 'user' | 'amount' | 'locations' | 'location' | 'merchants' | 'merchant' | 'timestamp' | 'user_name' | 'country' | 'mcc_code'
+>;
+
+/** Builds {@link TransactionColumns} of up to `n` rows, set in order (typed columns keep `n` rows). */
+export class TransactionColumnsBuilder {
+  private readonly ids: string[] = [];
+  private readonly timestamps: string[] = [];
+  private readonly users = new Dictionary();
+  private readonly locations = new Dictionary();
+  private readonly merchants = new Dictionary();
+  private readonly user: Uint32Array;
+  private readonly amount: Float64Array;
+  private readonly location: Uint32Array;
+  private readonly merchant: Uint32Array;
+  private readonly userName: OptionalBuilder;
+  private readonly country: OptionalBuilder;
+  private readonly mcc: OptionalBuilder;
+
+  constructor(n: number) {
+    this.user = new Uint32Array(n);
+    this.amount = new Float64Array(n);
+    this.location = new Uint32Array(n);
+    this.merchant = new Uint32Array(n);
+    this.userName = new OptionalBuilder(n);
+    this.country = new OptionalBuilder(n);
+    this.mcc = new OptionalBuilder(n);
+  }
+
+  /** Adds the next row (its number is the count of rows added before). */
+  add(
+    transactionId: string,
+    userId: string,
+    amount: number,
+    location: string,
+    timestamp: string,
+    merchantType: string,
+    userName: string | undefined,
+    country: string | undefined,
+    mcc: string | undefined,
+  ): void {
+    const k = this.ids.length;
+    this.ids.push(transactionId);
+    this.timestamps.push(timestamp);
+    this.user[k] = this.users.code(userId);
+    this.amount[k] = amount;
+    this.location[k] = this.locations.code(location);
+    this.merchant[k] = this.merchants.code(merchantType);
+    this.userName.set(k, userName);
+    this.country.set(k, country);
+    this.mcc.set(k, mcc);
+  }
+
+  build(): TransactionColumns {
+    return {
+      transaction_id: packStrings(this.ids),
+      users: this.users.values,
+      user: this.user,
+      amount: this.amount,
+      locations: this.locations.values,
+      location: this.location,
+      merchants: this.merchants.values,
+      merchant: this.merchant,
+      timestamp: packStrings(this.timestamps),
+      user_name: this.userName.build(),
+      country: this.country.build(),
+      mcc_code: this.mcc.build(),
+    };
   }
 }
 

@@ -179,7 +179,7 @@ export interface MetricsSnapshot extends CounterSnapshot {
  * The results of `detectBatch` as they cross from the worker to the page: the fresh decisions as
  * the rows of the batch's committed log record (columns: a few buffers to copy instead of a
  * thousand objects to clone), objects only for the rest (repeats, rejected items). Turned back
- * into results by `unpackBatchResults` (log-record.ts).
+ * into results by `unpackBatchResults` (record-columns.ts).
  */
 export interface PackedBatchResults {
   /** The committed record of the batch's fresh decisions (null: none). */

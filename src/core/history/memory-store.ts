@@ -23,8 +23,8 @@ class UserHistory extends ArenaHistory {
  * History and decisions in memory: for Node (CLI, training, batch scoring) and as the fallback
  * where IndexedDB is unavailable. Bounded per user and in remembered decisions.
  *
- * Histories are kept packed ({@link PackedHistory}, in a {@link HistoryArena}), which the feature function and the rules
- * read directly through the `packedHistory` fast path of its transactions. `history()` builds a
+ * Histories are kept packed ({@link PackedHistory}, in a {@link HistoryArena}), which the feature
+ * function and the rules read directly through the `packedHistory` fast path of its transactions. `history()` builds a
  * user's entry objects the first time it is asked for them and keeps them in step from then on.
  */
 export class MemoryHistoryStore implements HistoryStore {
